@@ -1,0 +1,69 @@
+# echo-kit: the fork-per-connection echo server, its client, and the
+# conformance suite.  `make` builds; `make test` installs what is missing,
+# then runs every test.  See README.md.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WERROR  ?= -Werror
+WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wwrite-strings $(WERROR)
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Isrc
+LDFLAGS ?=
+LDLIBS  ?=
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+B       ?= build
+
+# An interpreter that can import pytest: on Debian that is /usr/bin/python3
+# with python3-pytest, which may not be the python3 first on PATH.
+PYTHON  ?= $(shell for p in python3 /usr/bin/python3; do \
+             $$p -c 'import pytest' >/dev/null 2>&1 && { echo $$p; exit; }; done; \
+             echo /usr/bin/python3)
+
+LIBOBJ   = $(B)/echo.o $(B)/net.o $(B)/reap.o $(B)/opt.o
+PROGS    = $(B)/echo-server $(B)/echo-client
+
+.PHONY: all deps test install uninstall clean
+all: $(PROGS)
+
+$(B):
+	mkdir -p $@
+
+$(B)/%.o: src/%.c src/*.h | $(B)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(B)/libecho.a: $(LIBOBJ)
+	$(AR) rcs $@ $^
+
+$(B)/echo-server: $(B)/server.o $(B)/libecho.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/echo-client: $(B)/client.o $(B)/libecho.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Installs the Debian packages the tests and checks need, when any is missing.
+deps:
+	@ci/install-deps.sh
+
+test: deps
+	$(MAKE) unit unit-valgrind integration
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/echo-server.1 man/echo-client.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/echo-server $(DESTDIR)$(BINDIR)/echo-client \
+	      $(DESTDIR)$(MANDIR)/man1/echo-server.1 $(DESTDIR)$(MANDIR)/man1/echo-client.1
+
+clean:
+	rm -rf $(B)
+
+# Each further area (unit tests, conformance, mutants, demo, bench, checks)
+# keeps its targets in a fragment of its own.
+include $(sort $(wildcard mk/*.mk))

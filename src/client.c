@@ -1,0 +1,99 @@
+/*
+ * client.c - echo-client: standard input to an echo server, its echo to
+ * standard output.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "echo.h"
+#include "net.h"
+#include "opt.h"
+
+static void
+usage(FILE *to)
+{
+	(void)fprintf(to,
+	    "usage: echo-client [-n connections] host [port]\n"
+	    "  -n connections  open this many at once, echo over the first, and\n"
+	    "                  close them all together at exit (default 1)\n"
+	    "  port            default " DEFAULT_PORT "\n"
+	    "  -h, --help      this text;  -V, --version  the version\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *host, *port = DEFAULT_PORT;
+	long nconn = 1, i;
+	int c, gaierr, *fds;
+
+	while ((c = getopt_long(argc, argv, "hn:V", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (parse_number(optarg, 1, 1000, &nconn) < 0) {
+				warnx("-n wants a number from 1 to 1000, not \"%s\"", optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': (void)printf("echo-client %s\n", ECHO_KIT_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind < 1 || argc - optind > 2) {
+		warnx(argc - optind < 1 ? "no host given" : "too many arguments");
+		usage(stderr);
+		return 2;
+	}
+	host = argv[optind];
+	if (argc - optind == 2)
+		port = argv[optind + 1];
+
+	/* A write to a server that has gone must fail with EPIPE, not kill us. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		err(1, "signal");
+
+	fds = calloc((size_t)nconn, sizeof *fds);
+	if (fds == NULL)
+		err(1, "calloc");
+	for (i = 0; i < nconn; i++) {
+		fds[i] = tcp_connect(host, port, &gaierr);
+		if (fds[i] < 0) {
+			if (gaierr != 0)
+				errx(1, "%s port %s: %s", host, port, gai_strerror(gaierr));
+			err(1, "connect to %s port %s", host, port);
+		}
+	}
+
+	switch (str_cli(STDIN_FILENO, STDOUT_FILENO, fds[0])) {
+	case CLI_OK:
+		break;
+	case CLI_PREMATURE:
+		errx(1, "server terminated prematurely");
+	case CLI_NET_ERROR:
+		if (errno == ECONNRESET || errno == EPIPE)
+			err(1, "server terminated prematurely");
+		err(1, "connection to %s port %s", host, port);
+	case CLI_IO_ERROR:
+		err(1, "standard input or output");
+	}
+
+	/* All at once, so that the server's children end at the same moment. */
+	for (i = 0; i < nconn; i++)
+		if (close(fds[i]) < 0)
+			err(1, "close");
+	free(fds);
+	return 0;
+}

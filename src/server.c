@@ -1,0 +1,370 @@
+/*
+ * server.c - echo-server: the classic concurrent server, one child process
+ * per connection, each echoing until its peer's EOF.
+ *
+ * The parent only accepts and forks.  SIGCHLD, SIGTERM and SIGINT stay
+ * blocked except while the parent waits in accept() (or sleeps), as in
+ * tcpserver: the bookkeeping around fork() then never races a handler,
+ * while an idle parent still reaps every child the moment it exits.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "echo.h"
+#include "net.h"
+#include "opt.h"
+#include "reap.h"
+
+/*
+ * Connections wait here while the parent is at its child cap; the kernel
+ * clamps it to net.core.somaxconn.
+ */
+#define BACKLOG 4096
+
+/* How long the parent sleeps when it cannot accept or fork for now. */
+#define BACKOFF_MS 100
+
+struct config {
+	const char *host;
+	const char *port;
+	long max_children;	/* -c */
+	long idle_secs;		/* -t, 0 for none */
+	long grace_secs;	/* -g */
+	int drain;		/* --drain */
+	int verbose;		/* -v */
+};
+
+static volatile sig_atomic_t stops;	/* SIGTERMs and SIGINTs so far */
+static int listen_fd = -1;
+
+static void
+on_stop(int signo)
+{
+	int saved_errno = errno;
+
+	(void)signo;
+	stops++;
+	/*
+	 * Makes a blocked accept() fail at once, and the next one too, so a
+	 * signal that lands between the loop's check and accept() is not
+	 * left waiting for the next client.  shutdown() is async-signal-safe.
+	 */
+	(void)shutdown(listen_fd, SHUT_RD);
+	errno = saved_errno;
+}
+
+static void
+usage(FILE *to)
+{
+	(void)fprintf(to,
+	    "usage: echo-server [-dv] [-b address] [-c max] [-g seconds] "
+	    "[-p port] [-t seconds] [port]\n"
+	    "  -b address   listen on address (default 127.0.0.1; :: for all)\n"
+	    "  -c max       at most max children at once (default 512)\n"
+	    "  -d, --drain  on SIGTERM, wait for children instead of ending them\n"
+	    "  -g seconds   grace before SIGKILL when ending children (default 5)\n"
+	    "  -p port      listen on port (default " DEFAULT_PORT "; 0: any)\n"
+	    "  -t seconds   close connections idle this long (default 0: never)\n"
+	    "  -v           one line per connection on stderr\n"
+	    "  -h, --help   this text;  -V, --version  the version\n");
+}
+
+static long
+number_arg(int opt, const char *arg, long min, long max)
+{
+	long v;
+
+	if (parse_number(arg, min, max, &v) < 0) {
+		warnx("-%c wants a number from %ld to %ld, not \"%s\"", opt, min, max, arg);
+		usage(stderr);
+		exit(2);
+	}
+	return v;
+}
+
+static void
+parse_args(int argc, char *argv[], struct config *cfg)
+{
+	static const struct option longopts[] = {
+		{ "drain", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	cfg->host = "127.0.0.1";
+	cfg->port = DEFAULT_PORT;
+	cfg->max_children = 512;
+	cfg->idle_secs = 0;
+	cfg->grace_secs = 5;
+	cfg->drain = 0;
+	cfg->verbose = 0;
+	while ((c = getopt_long(argc, argv, "b:c:dg:hp:t:vV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': cfg->host = optarg; break;
+		case 'c': cfg->max_children = number_arg(c, optarg, 1, 1000000); break;
+		case 'd': cfg->drain = 1; break;
+		case 'g': cfg->grace_secs = number_arg(c, optarg, 0, 3600); break;
+		case 'p': cfg->port = optarg; break;
+		case 't': cfg->idle_secs = number_arg(c, optarg, 0, 86400); break;
+		case 'v': cfg->verbose = 1; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': (void)printf("echo-server %s\n", ECHO_KIT_VERSION); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (argc - optind == 1)
+		cfg->port = argv[optind];
+	else if (argc - optind > 1) {
+		warnx("too many arguments");
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* Sleeps for BACKOFF_MS, or less if a signal comes; signals run meanwhile. */
+static void
+back_off(const sigset_t *open_mask)
+{
+	struct timespec ts = { 0, BACKOFF_MS * 1000000L };
+
+	(void)pselect(0, NULL, NULL, NULL, &ts, open_mask);
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * The child's whole life.  Never returns.  _exit(), not exit(): stdio
+ * buffers copied from the parent must not be flushed twice.
+ */
+static void
+child(int connfd, const struct config *cfg, const sigset_t *open_mask)
+{
+	struct timeval idle = { 0, 0 };
+	struct timespec start;
+	char peer[ADDRSTRLEN];
+	uint64_t echoed;
+	int rc, saved_errno;
+
+	/* The parent's handlers are no use here; the default ends the child. */
+	if (close(listen_fd) < 0 ||
+	    signal(SIGTERM, SIG_DFL) == SIG_ERR || signal(SIGINT, SIG_DFL) == SIG_ERR ||
+	    signal(SIGCHLD, SIG_DFL) == SIG_ERR ||
+	    sigprocmask(SIG_SETMASK, open_mask, NULL) < 0) {
+		warn("child setup");
+		_exit(1);
+	}
+	if (cfg->idle_secs > 0) {
+		/* A read or write that waits this long fails with EAGAIN. */
+		idle.tv_sec = cfg->idle_secs;
+		if (setsockopt(connfd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) < 0 ||
+		    setsockopt(connfd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle) < 0) {
+			warn("setsockopt");
+			_exit(1);
+		}
+	}
+	if (cfg->verbose) {
+		(void)peer_name(connfd, peer, sizeof peer);
+		(void)clock_gettime(CLOCK_MONOTONIC, &start);
+	}
+
+	rc = str_echo(connfd, &echoed) == 0 ? 0 : 1;
+	saved_errno = errno;
+	if (close(connfd) < 0)
+		rc = 1;
+
+	if (cfg->verbose) {
+		errno = saved_errno;
+		if (rc == 0)
+			warnx("%s: %llu bytes in %.3f s, exit 0", peer,
+			    (unsigned long long)echoed, seconds_since(&start));
+		else
+			warn("%s: %llu bytes in %.3f s, exit 1", peer,
+			    (unsigned long long)echoed, seconds_since(&start));
+	}
+	_exit(rc);
+}
+
+/* Hands connfd to a new child.  Returns 0, or -1 with errno when fork failed. */
+static int
+spawn(int connfd, const struct config *cfg, const sigset_t *open_mask)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child(connfd, cfg, open_mask);
+	if (pid > 0 && children_add(pid) < 0)
+		warn("children_add");	/* cannot happen below the cap */
+	if (close(connfd) < 0)
+		warn("close");
+	return pid < 0 ? -1 : 0;
+}
+
+/*
+ * Accepts and forks until a stop signal.  Called, and returns, with the
+ * guarded signals blocked.  Returns 0 then, or 1 when the listening socket
+ * itself failed.
+ */
+static int
+serve(const struct config *cfg, const sigset_t *guarded, const sigset_t *open_mask)
+{
+	int connfd, saved_errno, out_of_descriptors = 0, out_of_processes = 0;
+
+	while (stops == 0) {
+		/* At the cap: wait for a child to end, with signals let in. */
+		if (children_live() >= (size_t)cfg->max_children) {
+			(void)sigsuspend(open_mask);
+			continue;
+		}
+
+		(void)sigprocmask(SIG_SETMASK, open_mask, NULL);
+		connfd = accept_retry(listen_fd);
+		saved_errno = errno;
+		(void)sigprocmask(SIG_BLOCK, guarded, NULL);
+
+		if (connfd < 0) {
+			if (stops > 0)
+				break;
+			if (!accept_resource_error(saved_errno)) {
+				errno = saved_errno;
+				warn("accept");
+				return 1;
+			}
+			/* The connection stays queued; retrying at once would spin. */
+			if (!out_of_descriptors) {
+				errno = saved_errno;
+				warn("accept (backing off until resources free up)");
+				out_of_descriptors = 1;
+			}
+			back_off(open_mask);
+			continue;
+		}
+		if (out_of_descriptors) {
+			warnx("accepting again");
+			out_of_descriptors = 0;
+		}
+
+		if (spawn(connfd, cfg, open_mask) < 0) {
+			if (!out_of_processes) {
+				warn("fork (dropping connections until it works again)");
+				out_of_processes = 1;
+			}
+			back_off(open_mask);
+		} else if (out_of_processes) {
+			warnx("forking again");
+			out_of_processes = 0;
+		}
+	}
+	return 0;
+}
+
+/* Called with the guarded signals blocked, so on_stop() cannot see a stale fd. */
+static void
+close_listener(void)
+{
+	int fd = listen_fd;
+
+	listen_fd = -1;
+	if (close(fd) < 0)
+		warn("close");
+}
+
+/*
+ * Waits, with signals let in, until no child is left, a new stop signal
+ * comes (when until_stop), or the timeout passes (when timeout_secs >= 0).
+ */
+static void
+await_children(const sigset_t *open_mask, long timeout_secs, int until_stop)
+{
+	sig_atomic_t stops_before = stops;
+	struct timespec start, left;
+	double remaining;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &start);
+	while (children_live() > 0 && !(until_stop && stops != stops_before)) {
+		if (timeout_secs < 0) {
+			(void)pselect(0, NULL, NULL, NULL, NULL, open_mask);
+			continue;
+		}
+		remaining = (double)timeout_secs - seconds_since(&start);
+		if (remaining <= 0)
+			break;
+		left.tv_sec = (time_t)remaining;
+		left.tv_nsec = (long)((remaining - (double)left.tv_sec) * 1e9);
+		(void)pselect(0, NULL, NULL, NULL, &left, open_mask);
+	}
+}
+
+/*
+ * Ends the children: politely, then for certain, and reaps every one, so
+ * the server leaves neither orphans nor zombies behind.
+ */
+static void
+end_children(const struct config *cfg, const sigset_t *open_mask)
+{
+	if (cfg->drain)
+		await_children(open_mask, -1, 1);
+	children_signal(SIGTERM);
+	await_children(open_mask, cfg->grace_secs, 0);
+	children_signal(SIGKILL);
+	await_children(open_mask, -1, 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	sigset_t guarded, open_mask;
+	char addr[ADDRSTRLEN];
+	int gaierr, rc;
+
+	parse_args(argc, argv, &cfg);
+
+	if (children_init((size_t)cfg.max_children) < 0)
+		err(1, "children_init");
+
+	listen_fd = tcp_listen(cfg.host, cfg.port, BACKLOG, &gaierr);
+	if (listen_fd < 0) {
+		if (gaierr != 0)
+			errx(1, "%s port %s: %s", cfg.host, cfg.port, gai_strerror(gaierr));
+		err(1, "listen on %s port %s", cfg.host, cfg.port);
+	}
+
+	if (sigemptyset(&guarded) < 0 || sigaddset(&guarded, SIGCHLD) < 0 ||
+	    sigaddset(&guarded, SIGTERM) < 0 || sigaddset(&guarded, SIGINT) < 0 ||
+	    sigprocmask(SIG_BLOCK, &guarded, &open_mask) < 0)
+		err(1, "sigprocmask");
+	/* A child writing to a vanished peer gets EPIPE and ends normally. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || signal(SIGHUP, SIG_IGN) == SIG_ERR ||
+	    set_handler(SIGCHLD, reap_children) < 0 ||
+	    set_handler(SIGTERM, on_stop) < 0 || set_handler(SIGINT, on_stop) < 0)
+		err(1, "sigaction");
+
+	(void)local_name(listen_fd, addr, sizeof addr);
+	warnx("listening on %s", addr);
+
+	rc = serve(&cfg, &guarded, &open_mask);
+	close_listener();
+	end_children(&cfg, &open_mask);
+	return rc;
+}
