@@ -9,6 +9,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
@@ -63,6 +64,34 @@ on_stop(int signo)
 	 */
 	(void)shutdown(listen_fd, SHUT_RD);
 	errno = saved_errno;
+}
+
+/*
+ * say: "echo-server: message[: strerror(errnum)]" on stderr in a single
+ * write(), so lines from concurrent children never interleave (err(3)
+ * writes a line in pieces).  errnum 0 adds no reason.
+ */
+static void
+say(int errnum, const char *fmt, ...)
+{
+	char msg[256], line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (errnum != 0)
+		n = snprintf(line, sizeof line, "echo-server: %s: %s\n", msg, strerror(errnum));
+	else
+		n = snprintf(line, sizeof line, "echo-server: %s\n", msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof line) {
+		n = sizeof line - 1;
+		line[n - 1] = '\n';
+	}
+	(void)writen(STDERR_FILENO, line, (size_t)n);
 }
 
 static void
@@ -164,14 +193,14 @@ child(int connfd, const struct config *cfg, const sigset_t *open_mask)
 	struct timespec start;
 	char peer[ADDRSTRLEN];
 	uint64_t echoed;
-	int rc, saved_errno;
+	int rc, saved_errno, timed_out;
 
 	/* The parent's handlers are no use here; the default ends the child. */
 	if (close(listen_fd) < 0 ||
 	    signal(SIGTERM, SIG_DFL) == SIG_ERR || signal(SIGINT, SIG_DFL) == SIG_ERR ||
 	    signal(SIGCHLD, SIG_DFL) == SIG_ERR ||
 	    sigprocmask(SIG_SETMASK, open_mask, NULL) < 0) {
-		warn("child setup");
+		say(errno, "child setup");
 		_exit(1);
 	}
 	if (cfg->idle_secs > 0) {
@@ -179,7 +208,7 @@ child(int connfd, const struct config *cfg, const sigset_t *open_mask)
 		idle.tv_sec = cfg->idle_secs;
 		if (setsockopt(connfd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) < 0 ||
 		    setsockopt(connfd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle) < 0) {
-			warn("setsockopt");
+			say(errno, "setsockopt");
 			_exit(1);
 		}
 	}
@@ -190,18 +219,16 @@ child(int connfd, const struct config *cfg, const sigset_t *open_mask)
 
 	rc = str_echo(connfd, &echoed) == 0 ? 0 : 1;
 	saved_errno = errno;
+	timed_out = rc != 0 && cfg->idle_secs > 0 &&
+	    (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
 	if (close(connfd) < 0)
 		rc = 1;
 
-	if (cfg->verbose) {
-		errno = saved_errno;
-		if (rc == 0)
-			warnx("%s: %llu bytes in %.3f s, exit 0", peer,
-			    (unsigned long long)echoed, seconds_since(&start));
-		else
-			warn("%s: %llu bytes in %.3f s, exit 1", peer,
-			    (unsigned long long)echoed, seconds_since(&start));
-	}
+	if (cfg->verbose)
+		say(rc == 0 || timed_out ? 0 : saved_errno,
+		    "%s: %llu bytes in %.3f s%s, exit %d", peer,
+		    (unsigned long long)echoed, seconds_since(&start),
+		    timed_out ? ", idle timeout" : "", rc);
 	_exit(rc);
 }
 
@@ -214,9 +241,9 @@ spawn(int connfd, const struct config *cfg, const sigset_t *open_mask)
 	if (pid == 0)
 		child(connfd, cfg, open_mask);
 	if (pid > 0 && children_add(pid) < 0)
-		warn("children_add");	/* cannot happen below the cap */
+		say(errno, "children_add");	/* cannot happen below the cap */
 	if (close(connfd) < 0)
-		warn("close");
+		say(errno, "close");
 	return pid < 0 ? -1 : 0;
 }
 
@@ -246,32 +273,30 @@ serve(const struct config *cfg, const sigset_t *guarded, const sigset_t *open_ma
 			if (stops > 0)
 				break;
 			if (!accept_resource_error(saved_errno)) {
-				errno = saved_errno;
-				warn("accept");
+				say(saved_errno, "accept");
 				return 1;
 			}
 			/* The connection stays queued; retrying at once would spin. */
 			if (!out_of_descriptors) {
-				errno = saved_errno;
-				warn("accept (backing off until resources free up)");
+				say(saved_errno, "accept (backing off until resources free up)");
 				out_of_descriptors = 1;
 			}
 			back_off(open_mask);
 			continue;
 		}
 		if (out_of_descriptors) {
-			warnx("accepting again");
+			say(0, "accepting again");
 			out_of_descriptors = 0;
 		}
 
 		if (spawn(connfd, cfg, open_mask) < 0) {
 			if (!out_of_processes) {
-				warn("fork (dropping connections until it works again)");
+				say(errno, "fork (dropping connections until it works again)");
 				out_of_processes = 1;
 			}
 			back_off(open_mask);
 		} else if (out_of_processes) {
-			warnx("forking again");
+			say(0, "forking again");
 			out_of_processes = 0;
 		}
 	}
@@ -286,7 +311,7 @@ close_listener(void)
 
 	listen_fd = -1;
 	if (close(fd) < 0)
-		warn("close");
+		say(errno, "close");
 }
 
 /*
@@ -361,7 +386,7 @@ main(int argc, char *argv[])
 		err(1, "sigaction");
 
 	(void)local_name(listen_fd, addr, sizeof addr);
-	warnx("listening on %s", addr);
+	say(0, "listening on %s", addr);
 
 	rc = serve(&cfg, &guarded, &open_mask);
 	close_listener();
