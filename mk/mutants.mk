@@ -1,0 +1,31 @@
+# Mutants: deliberately broken echo servers and clients (tests/mutants/),
+# each a correct program but for one defect, and `make mutants`, which runs
+# the conformance suite against each and checks that it is rejected for the
+# clause tests/mutants/expect.tsv names, while the correct implementations
+# (the reference, a poll() server, the real peers) pass.
+#
+#   make mutants                      all rows of expect.tsv
+#   make mutants ONLY='stage1 poll'   rows whose name contains a word given
+#   make mutants JOBS=1               one suite run at a time (default 2)
+
+MUTANT_DIR  = tests/mutants
+MUTANT_SRC  = $(filter-out $(MUTANT_DIR)/plumbing.c,$(wildcard $(MUTANT_DIR)/*.c))
+MUTANT_BINS = $(patsubst $(MUTANT_DIR)/%.c,$(B)/mutants/%,$(MUTANT_SRC))
+PLUMBING    = $(B)/mutants/plumbing.o
+JOBS       ?= 2
+ONLY       ?=
+
+.PHONY: mutant-bins mutants
+mutant-bins: $(MUTANT_BINS)
+
+$(B)/mutants:
+	mkdir -p $@
+
+$(PLUMBING): $(MUTANT_DIR)/plumbing.c $(MUTANT_DIR)/plumbing.h src/*.h | $(B)/mutants
+	$(CC) $(CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libecho.a | $(B)/mutants
+	$(CC) $(CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)
+
+mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS)
+	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) $(ONLY)

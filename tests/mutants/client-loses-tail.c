@@ -1,0 +1,24 @@
+/*
+ * client-loses-tail.c - stops as soon as its input ends.
+ *
+ * Defect: in batch mode (stdin a file or a pipe) stdin ends long before
+ * the echo does; whatever is still on its way back is lost, and the exit
+ * status says all went well.
+ * Expected: fails SPEC clause C-BATCH-1 (batch input comes back whole).
+ */
+#include "plumbing.h"
+
+static int
+stop_at_stdin_eof(int sock)
+{
+	(void)sock;
+	return 1;	/* DEFECT: instead of half_close() and reading on */
+}
+
+static const struct client_plan plan = { send_all, stop_at_stdin_eof, check_complete };
+
+int
+main(int argc, char **argv)
+{
+	return run_client(argc, argv, &plan);
+}

@@ -1,0 +1,24 @@
+/*
+ * client-no-half-close.c - never tells the server its input has ended.
+ *
+ * Defect: without shutdown(SHUT_WR) the server never reads EOF, so it
+ * never closes, and the client waits for the server's EOF forever.
+ * Expected: fails SPEC clause C-BATCH-1 (batch input comes back whole, exit 0),
+ * by the suite's silence timeout.
+ */
+#include "plumbing.h"
+
+static int
+keep_writing_side_open(int sock)
+{
+	(void)sock;
+	return 0;	/* DEFECT: no shutdown(sock, SHUT_WR) */
+}
+
+static const struct client_plan plan = { send_all, keep_writing_side_open, check_complete };
+
+int
+main(int argc, char **argv)
+{
+	return run_client(argc, argv, &plan);
+}

@@ -1,0 +1,25 @@
+/*
+ * client-stops-at-nul.c - sends its input as C strings.
+ *
+ * Defect: of each chunk read from stdin, only the bytes before the first
+ * NUL reach the server.
+ * Expected: fails SPEC clause C-BIN-1 (binary input comes back byte-identical).
+ */
+#include <string.h>
+
+#include "echo.h"
+#include "plumbing.h"
+
+static int
+send_string(int sock, const char *buf, size_t n)
+{
+	return writen(sock, buf, strnlen(buf, n));	/* DEFECT: not n */
+}
+
+static const struct client_plan plan = { send_string, half_close, check_complete };
+
+int
+main(int argc, char **argv)
+{
+	return run_client(argc, argv, &plan);
+}

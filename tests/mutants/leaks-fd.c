@@ -1,0 +1,20 @@
+/*
+ * leaks-fd.c - the parent never closes its copy of the connection.
+ *
+ * Defect: one descriptor lost per connection; the client also gets no EOF
+ * from a child that ends, since the parent still holds the socket open.
+ * Expected: fails SPEC clause S-FD-1 (parent's descriptor count returns to baseline).
+ */
+#include "plumbing.h"
+#include "reap.h"
+
+int
+main(int argc, char **argv)
+{
+	int lfd = listen_from_args(argc, argv);
+
+	if (set_handler(SIGCHLD, reap_children) < 0)
+		die("sigaction");
+	for (;;)
+		(void)spawn(lfd, accept_or_die(lfd), echo_and_exit);	/* DEFECT: no close(connfd) */
+}

@@ -1,0 +1,14 @@
+/*
+ * plumbing-client.c - the shared client plumbing with the correct hooks.
+ * `make mutants` requires it to pass, which shows that every client mutant
+ * fails for its one replaced hook and nothing else.
+ */
+#include "plumbing.h"
+
+static const struct client_plan plan = { send_all, half_close, check_complete };
+
+int
+main(int argc, char **argv)
+{
+	return run_client(argc, argv, &plan);
+}

@@ -1,0 +1,240 @@
+/*
+ * plumbing.c - the correct parts shared by the mutants and the demo stages.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "echo.h"
+#include "net.h"
+#include "plumbing.h"
+#include "reap.h"
+
+static const char *progname = "mutant";
+
+static void
+set_progname(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	progname = slash != NULL ? slash + 1 : argv0;
+}
+
+static void
+usage(const char *args)
+{
+	fprintf(stderr, "usage: %s %s\n", progname, args);
+	exit(2);
+}
+
+/* A failed tcp_listen()/tcp_connect(): gaierr says which kind of failure. */
+static void
+socket_failed(const char *what, int gaierr)
+{
+	if (gaierr != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, what, gai_strerror(gaierr));
+		exit(1);
+	}
+	die(what);
+}
+
+void
+die(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", progname, what, strerror(errno));
+	exit(1);
+}
+
+void
+say_listening(int lfd)
+{
+	char name[ADDRSTRLEN];
+
+	(void)local_name(lfd, name, sizeof name);
+	fprintf(stderr, "%s: listening on %s\n", progname, name);
+}
+
+const char *
+port_from_args(int argc, char **argv)
+{
+	set_progname(argv[0]);
+	if (argc > 2)
+		usage("[PORT]");
+	return argc == 2 ? argv[1] : "0";
+}
+
+int
+listen_from_args(int argc, char **argv)
+{
+	int lfd, gaierr;
+
+	lfd = tcp_listen("127.0.0.1", port_from_args(argc, argv), SOMAXCONN, &gaierr);
+	if (lfd < 0)
+		socket_failed("listen", gaierr);
+	say_listening(lfd);
+	return lfd;
+}
+
+int
+connect_from_args(int argc, char **argv)
+{
+	int sock, gaierr;
+
+	set_progname(argv[0]);
+	if (argc != 3)
+		usage("HOST PORT");
+	sock = tcp_connect(argv[1], argv[2], &gaierr);
+	if (sock < 0)
+		socket_failed("connect", gaierr);
+	/* A reset server must show up as an error from write(), not kill us. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("signal");
+	return sock;
+}
+
+int
+accept_or_die(int lfd)
+{
+	int connfd = accept_retry(lfd);
+
+	if (connfd < 0)
+		die("accept");
+	return connfd;
+}
+
+void
+say_terminated(pid_t pid)
+{
+	char line[80], digits[24];
+	size_t len = 0, n = 0;
+	const char *p;
+	unsigned long v = (unsigned long)pid;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0 && n < sizeof digits);
+	for (p = progname; *p != '\0' && len < sizeof line - 40; p++)
+		line[len++] = *p;
+	for (p = ": child "; *p != '\0'; p++)
+		line[len++] = *p;
+	while (n > 0)
+		line[len++] = digits[--n];
+	for (p = " terminated\n"; *p != '\0'; p++)
+		line[len++] = *p;
+	(void)write(STDERR_FILENO, line, len);
+}
+
+void
+echo_and_exit(int connfd)
+{
+	_exit(str_echo(connfd, NULL) == 0 ? 0 : 1);
+}
+
+pid_t
+spawn(int lfd, int connfd, void (*serve)(int connfd))
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		(void)close(lfd);
+		serve(connfd);
+	}
+	return pid;
+}
+
+void
+serve_forever(int lfd, void (*reaper)(int signo), void (*serve)(int connfd))
+{
+	int connfd;
+
+	if (set_handler(SIGCHLD, reaper) < 0)
+		die("sigaction");
+	for (;;) {
+		connfd = accept_or_die(lfd);
+		if (spawn(lfd, connfd, serve) < 0)
+			perror("fork");
+		(void)close(connfd);
+	}
+}
+
+int
+send_all(int sock, const char *buf, size_t n)
+{
+	return writen(sock, buf, n);
+}
+
+int
+half_close(int sock)
+{
+	if (shutdown(sock, SHUT_WR) < 0)
+		die("shutdown");
+	return 0;
+}
+
+int
+check_complete(int stdin_open, uint64_t sent, uint64_t echoed)
+{
+	if (stdin_open || echoed < sent) {
+		fprintf(stderr, "%s: server terminated prematurely\n", progname);
+		return 1;
+	}
+	return 0;
+}
+
+/* read_some: read(2) that dies on an error, and returns -1 only for EINTR. */
+static ssize_t
+read_some(int fd, char *buf, size_t len, const char *what)
+{
+	ssize_t n = read(fd, buf, len);
+
+	if (n < 0 && errno != EINTR)
+		die(what);
+	return n;
+}
+
+int
+run_client(int argc, char **argv, const struct client_plan *plan)
+{
+	int sock = connect_from_args(argc, argv), stdin_open = 1;
+	struct pollfd fds[2];
+	uint64_t sent = 0, echoed = 0;
+	char buf[16384];
+	ssize_t n;
+
+	fds[0].events = fds[1].events = POLLIN;
+	fds[1].fd = sock;
+	for (;;) {
+		/* poll() skips a negative descriptor: stdin, once it is done. */
+		fds[0].fd = stdin_open ? STDIN_FILENO : -1;
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (fds[1].revents != 0) {
+			n = read_some(sock, buf, sizeof buf, "read from server");
+			if (n == 0)
+				return plan->at_server_eof(stdin_open, sent, echoed);
+			if (n > 0 && writen(STDOUT_FILENO, buf, (size_t)n) < 0)
+				die("write to stdout");
+			echoed += (uint64_t)(n > 0 ? n : 0);
+		}
+		if (fds[0].revents != 0) {
+			n = read_some(STDIN_FILENO, buf, sizeof buf, "read from stdin");
+			if (n == 0) {
+				stdin_open = 0;
+				if (plan->at_stdin_eof(sock))
+					return 0;
+			}
+			if (n > 0 && plan->send(sock, buf, (size_t)n) < 0)
+				die("write to server");
+			sent += (uint64_t)(n > 0 ? n : 0);
+		}
+	}
+}

@@ -1,0 +1,89 @@
+/*
+ * plumbing.h - what every mutant and every demo stage shares, done right.
+ *
+ * Each program in tests/mutants/ and demo/ is a correct echo server or
+ * client except for one defect.  Everything that is not the defect lives
+ * here, so that the defect is the only interesting line in its file, and
+ * plumbing-server.c / plumbing-client.c (this code with no defect at all)
+ * prove to `make mutants` that the shared part passes the suite.
+ */
+#ifndef PLUMBING_H
+#define PLUMBING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * port_from_args: for "PROG [PORT]", PORT or "0"; exits 2 on a usage error.
+ * Remembers PROG for the messages below.
+ */
+const char *port_from_args(int argc, char **argv);
+
+/*
+ * listen_from_args: for "PROG [PORT]", listen on 127.0.0.1:PORT (port 0,
+ * the default, lets the kernel choose) with the reference's tcp_listen(),
+ * then say "PROG: listening on 127.0.0.1:N" on stderr as the reference does.
+ * Exits 2 on a usage error, 1 when the socket cannot be had.
+ */
+int listen_from_args(int argc, char **argv);
+
+/* connect_from_args: for "PROG HOST PORT", a connected socket; exits like above. */
+int connect_from_args(int argc, char **argv);
+
+/* say_listening: the reference's ready line for lfd, on stderr. */
+void say_listening(int lfd);
+
+/* die: "PROG: what: strerror(errno)" on stderr, then exit(1). */
+void die(const char *what);
+
+/* accept_or_die: accept_retry(), or die() on an error it does not retry. */
+int accept_or_die(int lfd);
+
+/*
+ * say_terminated: "PROG: child PID terminated" on stderr, as the classic
+ * text's handler prints it.  Async-signal-safe, unlike printf(): it formats
+ * the number by hand into a local buffer and makes one write(2).
+ */
+void say_terminated(pid_t pid);
+
+/* echo_and_exit: a child's whole life: echo connfd until EOF, then exit. */
+void echo_and_exit(int connfd);
+
+/*
+ * spawn: fork a child that closes the listening socket and calls
+ * serve(connfd), which must not return.  Returns the child's pid to the
+ * parent, or -1 when fork() failed (connfd is then still open).
+ */
+pid_t spawn(int lfd, int connfd, void (*serve)(int connfd));
+
+/*
+ * serve_forever: the correct fork-per-connection loop: reaper as the
+ * SIGCHLD handler (installed without SA_RESTART), accept_or_die(),
+ * spawn(), and the parent closes its copy of the connection.  Never returns.
+ */
+void serve_forever(int lfd, void (*reaper)(int signo), void (*serve)(int connfd));
+
+/*
+ * A client copies stdin to the server and the echo to stdout, watching both
+ * with poll().  The three moments where clients go wrong are hooks, so a
+ * client mutant replaces exactly one of them.
+ */
+struct client_plan {
+	/* Send n bytes read from stdin.  Returns 0, or -1 with errno set. */
+	int (*send)(int sock, const char *buf, size_t n);
+	/* stdin reached EOF.  Returns 1 to stop right here, 0 to go on reading. */
+	int (*at_stdin_eof)(int sock);
+	/* The server closed.  Returns the exit status of the client. */
+	int (*at_server_eof)(int stdin_open, uint64_t sent, uint64_t echoed);
+};
+
+/* The correct hooks. */
+int send_all(int sock, const char *buf, size_t n);
+int half_close(int sock);
+int check_complete(int stdin_open, uint64_t sent, uint64_t echoed);
+
+/* run_client: "PROG HOST PORT" following plan.  Returns the exit status. */
+int run_client(int argc, char **argv, const struct client_plan *plan);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * sigterm-ignored.c - ignores SIGTERM.
+ *
+ * Defect: `kill PID` does not stop it; only SIGKILL does.
+ * Expected: fails SPEC clause S-LIFE-1 (exits promptly on SIGTERM).
+ */
+#include <signal.h>
+
+#include "plumbing.h"
+#include "reap.h"
+
+int
+main(int argc, char **argv)
+{
+	int lfd = listen_from_args(argc, argv);
+
+	if (set_handler(SIGTERM, SIG_IGN) < 0)	/* DEFECT */
+		die("sigaction");
+	serve_forever(lfd, reap_children, echo_and_exit);
+}
