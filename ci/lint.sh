@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# ci/lint.sh - the static checks, each run to the end so one report shows
+# every finding:
+#   cppcheck and clang-tidy on src/ (any finding fails; suppressions live
+#   in ci/cppcheck.supp and .clang-tidy, each with its reason),
+#   every shell script in the tree through shellcheck,
+#   the GitHub workflows validated against the schema GitHub enforces.
+# Usage: ci/lint.sh [BUILD_DIR]   (run from the top of the tree; the
+# workflow validator is installed from npm into BUILD_DIR/node)
+set -euo pipefail
+
+B=${1:-build}
+# Same defines as the build, so both tools see the code the compiler sees.
+DEFS=(-D_POSIX_C_SOURCE=200809L -Isrc)
+VALIDATOR_VERSION=0.6.0
+failed=()
+
+run_cppcheck() {
+	# style is in: an unused value or a needlessly wide scope is worth a
+	# look in code that people copy from.
+	cppcheck --std=c99 --enable=warning,style,performance,portability \
+		--inconclusive --library=posix "${DEFS[@]}" \
+		--suppressions-list=ci/cppcheck.supp --inline-suppr \
+		--error-exitcode=1 --quiet \
+		--template='{file}:{line}: {severity}: {message} [{id}]' src/
+}
+
+run_clang_tidy() {
+	local out rc=0
+	# .clang-tidy turns every shown warning into an error.  The lines
+	# counting warnings in system headers (never shown) are only noise.
+	out=$(clang-tidy --quiet src/*.c -- -std=c99 "${DEFS[@]}" 2>&1) || rc=$?
+	grep -Ev '^[0-9]+ warnings? generated\.$' <<<"$out" || true
+	return $rc
+}
+
+# Every file that is a shell script: by extension, or by its #! line (.ci/run
+# and friends have no extension).  Build output and dependencies are not ours.
+shell_scripts() {
+	find . \( -path ./.git -o -path "./$B" -o -name node_modules \) -prune \
+		-o -type f -print | sort | while read -r f; do
+		case ${f##*/} in
+		*.sh) echo "$f" ;;
+		*.*) ;;
+		*) head -n1 "$f" 2>/dev/null |
+			grep -Eq '^#!.*(/|env +)(ba|da|k)?sh( |$)' && echo "$f" ;;
+		esac
+	done
+}
+
+run_shellcheck() {
+	local scripts
+	mapfile -t scripts < <(shell_scripts)
+	echo "shellcheck: ${#scripts[@]} scripts: ${scripts[*]}"
+	[ "${#scripts[@]}" -gt 0 ] || { echo "shellcheck: no script found" >&2; return 1; }
+	shellcheck --external-sources "${scripts[@]}"
+}
+
+# @action-validator/cli checks each workflow against GitHub's schema.  It is
+# pinned, and lives in the build folder: nothing installed system-wide.
+run_workflow_validator() {
+	local bin=$B/node/node_modules/.bin/action-validator wf rc=0
+	if [ ! -x "$bin" ]; then
+		mkdir -p "$B/node"
+		npm install --prefix "$B/node" --no-audit --no-fund --silent \
+			"@action-validator/cli@$VALIDATOR_VERSION" \
+			"@action-validator/core@$VALIDATOR_VERSION"
+	fi
+	shopt -s nullglob
+	local workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
+	[ "${#workflows[@]}" -gt 0 ] || { echo "workflows: none found" >&2; return 1; }
+	for wf in "${workflows[@]}"; do
+		if "$bin" "$wf"; then
+			echo "workflows: $wf valid"
+		else
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+for check in cppcheck clang_tidy shellcheck workflow_validator; do
+	echo "== lint: $check"
+	if ! "run_$check" 2>&1; then
+		failed+=("$check")
+	fi
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+	echo "lint: FAILED: ${failed[*]}"
+	exit 1
+fi
+echo "lint: cppcheck, clang-tidy, shellcheck and workflow validation clean"
