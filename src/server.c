@@ -6,6 +6,8 @@
  * blocked except while the parent waits in accept() (or sleeps), as in
  * tcpserver: the bookkeeping around fork() then never races a handler,
  * while an idle parent still reaps every child the moment it exits.
+ * (sigprocmask() fails only for an invalid first argument, so its result
+ * goes unchecked.)
  */
 #include <err.h>
 #include <errno.h>
@@ -237,6 +239,7 @@ static int
 spawn(int connfd, const struct config *cfg, const sigset_t *open_mask)
 {
 	pid_t pid = fork();
+	int saved_errno = errno;
 
 	if (pid == 0)
 		child(connfd, cfg, open_mask);
@@ -244,6 +247,7 @@ spawn(int connfd, const struct config *cfg, const sigset_t *open_mask)
 		say(errno, "children_add");	/* cannot happen below the cap */
 	if (close(connfd) < 0)
 		say(errno, "close");
+	errno = saved_errno;
 	return pid < 0 ? -1 : 0;
 }
 
