@@ -1,0 +1,27 @@
+# Checks (issue 4): memory, undefined behaviour, static analysis, and the
+# proof that each of them catches what it is there to catch.  The logic is
+# in ci/, so that make, .ci/run and the GitHub workflow run the same thing.
+#
+#   make valgrind          the conformance suite, server and client under
+#                          memcheck, children traced; logs in $(B)/valgrind-logs
+#   make sanitize          ASan+UBSan build in $(B)/asan-$(SAN_CC), unit tests
+#                          and the suite against it (SAN_CC=gcc or clang)
+#   make lint              cppcheck, clang-tidy, shellcheck, workflow schema
+#   make checks-selftest   plants a leak, an out-of-bounds write and a
+#                          cppcheck finding in scratch copies and shows that
+#                          valgrind, sanitize and lint each go red
+
+SAN_CC ?= gcc
+
+.PHONY: valgrind sanitize lint checks-selftest
+valgrind: $(PROGS)
+	@PYTHON='$(PYTHON)' ci/valgrind.sh '$(B)'
+
+sanitize:
+	@ci/sanitize.sh '$(SAN_CC)' '$(B)'
+
+lint:
+	@ci/lint.sh '$(B)'
+
+checks-selftest:
+	@PYTHON='$(PYTHON)' ci/plant-defects.sh '$(B)'
