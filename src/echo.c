@@ -39,11 +39,11 @@ str_echo(int fd, uint64_t *echoed)
 {
 	char buf[ECHO_BUFSIZE];
 	uint64_t total = 0;
-	ssize_t n;
 	int rc;
 
 	for (;;) {
-		n = read(fd, buf, sizeof buf);
+		ssize_t n = read(fd, buf, sizeof buf);
+
 		if (n > 0) {
 			if (writen(fd, buf, (size_t)n) < 0) {
 				rc = -1;
