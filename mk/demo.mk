@@ -11,6 +11,7 @@ STAGE_BINS = $(patsubst demo/%.c,$(B)/demo/%,$(wildcard demo/stage*.c))
 STEP      ?=
 
 .PHONY: demo demo-test
+all: $(STAGE_BINS)
 $(B)/demo:
 	mkdir -p $@
 

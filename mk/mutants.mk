@@ -16,6 +16,8 @@ JOBS       ?= 2
 ONLY       ?=
 
 .PHONY: mutant-bins mutants
+# Built by plain `make` too, so that a warning in them fails the build at once.
+all: $(MUTANT_BINS)
 mutant-bins: $(MUTANT_BINS)
 
 $(B)/mutants:

@@ -1,0 +1,309 @@
+#!/usr/bin/python3
+"""The zombies demo: the classic text's echo server grown stage by stage.
+
+For each stage (demo/stage1.c .. stage4.c), then the reference server: start
+it on a free port, run the five-connection client (echo-client -n 5) with one
+line of input, let the client end, show the server's process tree read from
+/proc (zombies marked) and the conformance suite's verdict on the clauses the
+story is about.  See docs/zombies.md for what each step shows and why.
+
+Every process the demo starts is ended by pid when its stage is over, and on
+Ctrl-C.  The demo makes itself a child subreaper, so the children a dying
+server leaves behind come to it rather than to init, and are ended too.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "mutants"))
+import verdict  # noqa: E402  (found through the path set just above)
+
+# The stages in order: name, program (under the build directory), what it is.
+STAGES = [
+    ("stage1", "demo/stage1", "fork per connection; nobody reaps the children"),
+    ("stage2", "demo/stage2", "SIGCHLD handler calls wait() once; accept() EINTR is fatal"),
+    ("stage3", "demo/stage3", "accept() retried after EINTR; the handler still waits once"),
+    ("stage4", "demo/stage4", "the handler loops waitpid(-1, ..., WNOHANG)"),
+    ("reference", "echo-server", "the kit's reference server (src/server.c)"),
+]
+
+# The clauses the story is about: reaping, and signals interrupting accept().
+STORY_CLAUSES = ["S-REAP-1", "S-REAP-2", "S-SIG-1", "S-SIG-2", "S-SIG-3"]
+
+LINE = b"hello, zombies\n"
+CONNECTIONS = 5
+# The five children end at nearly the same instant, but not always close
+# enough for their signals to merge: up to this many rounds of the client,
+# until something is left behind.
+ROUNDS = 3
+PR_SET_CHILD_SUBREAPER = 36
+
+
+class Paint:
+    """ANSI colour, only on a terminal and only without NO_COLOR."""
+
+    def __init__(self, stream):
+        self.on = stream.isatty() and not os.environ.get("NO_COLOR")
+
+    def __call__(self, text, code):
+        return f"\033[{code}m{text}\033[0m" if self.on else text
+
+    def bold(self, text):
+        return self(text, "1")
+
+    def red(self, text):
+        return self(text, "31")
+
+    def green(self, text):
+        return self(text, "32")
+
+
+def become_subreaper():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def read_proc(pid):
+    """(pid, ppid, state, cmd) from /proc, or None once pid is gone.
+    cmd is what ps shows: the command line, or "[comm] <defunct>" for a
+    zombie, whose command line the kernel has already dropped."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+            stat = f.read()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().rstrip(b"\0").split(b"\0")
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    comm = stat[stat.index("(") + 1:stat.rindex(")")]
+    state, ppid = stat[stat.rindex(")") + 2:].split()[:2]
+    cmd = " ".join(a.decode(errors="replace") for a in argv if a)
+    if state == "Z" or not cmd:
+        cmd = f"[{comm}] <defunct>" if state == "Z" else f"[{comm}]"
+    return {"pid": pid, "ppid": int(ppid), "stat": state, "cmd": cmd}
+
+
+def tree(root):
+    """root and its descendants, parents before children, as read_proc rows."""
+    rows = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (row := read_proc(int(name))):
+            rows[row["pid"]] = row
+    if root not in rows:
+        return []
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop(0)
+        found.append(rows[pid])
+        todo += sorted(p for p, r in rows.items() if r["ppid"] == pid and p != pid)
+    return found
+
+
+def end_pid(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def end_orphans():
+    """End and collect every process that came to us as subreaper: the
+    children of servers that died or were ended, and anything a killed
+    suite run left behind.  Bounded: 50 rounds of 0.1 s."""
+    for _ in range(50):
+        mine = [r["pid"] for r in tree(os.getpid())[1:] if r["ppid"] == os.getpid()]
+        for pid in mine:
+            end_pid(pid)
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                break
+        time.sleep(0.1)
+
+
+class Server:
+    """A stage's server, started on a free port; its stderr kept as lines."""
+
+    def __init__(self, argv, timeout):
+        self.proc = subprocess.Popen(argv + ["0"], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.lines = []
+        self.port = self._wait_ready(timeout)
+        self.drain = threading.Thread(target=self._drain, daemon=True)
+        self.drain.start()
+
+    def _wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        line = b""
+        while time.monotonic() < deadline and not line.endswith(b"\n"):
+            ready, _, _ = select.select([self.proc.stderr], [], [], 0.1)
+            if ready:
+                chunk = os.read(self.proc.stderr.fileno(), 1)
+                if not chunk:
+                    break
+                line += chunk
+        self.lines.append(line.decode(errors="replace").strip())
+        m = re.search(r"listening on \S+:(\d+)$", self.lines[0])
+        if not m:
+            self.stop()
+            raise RuntimeError(f"server did not start: {self.lines[0]!r}")
+        return int(m[1])
+
+    def _drain(self):
+        for raw in self.proc.stderr:
+            self.lines.append(raw.decode(errors="replace").rstrip())
+
+    def stop(self):
+        """End the server and every process below it, by pid."""
+        for row in reversed(tree(self.proc.pid)):
+            end_pid(row["pid"])
+        self.proc.wait()
+        end_orphans()
+
+
+def run_client(client, port, timeout):
+    """One round of the five-connection client: one line in, then EOF."""
+    argv = [client, "-n", str(CONNECTIONS), "127.0.0.1", str(port)]
+    try:
+        done = subprocess.run(argv, input=LINE, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"argv": argv, "status": None, "stdout": "", "stderr": "timed out"}
+    return {"argv": argv, "status": done.returncode,
+            "stdout": done.stdout.decode(errors="replace"),
+            "stderr": done.stderr.decode(errors="replace").strip()}
+
+
+def settle(server, limit):
+    """Wait until no child of the server is still running (or the server
+    is gone), then a moment more for a handler that is about to run.
+    Bounded by limit seconds."""
+    deadline = time.monotonic() + limit
+    # Keep off the CPUs while the children end: reading /proc in a busy
+    # loop here would spread their exits out and hide the lesson.
+    time.sleep(0.3)
+    while time.monotonic() < deadline and server.proc.poll() is None:
+        if all(r["stat"] == "Z" for r in tree(server.proc.pid)[1:]):
+            break
+        time.sleep(0.2)
+    time.sleep(0.3)
+
+
+def snapshot(server):
+    rows = tree(server.proc.pid)
+    alive = server.proc.poll() is None and bool(rows) and rows[0]["stat"] != "Z"
+    children = rows[1:] if alive else []
+    if not alive:
+        server.drain.join(timeout=2)   # for its last words on stderr
+    return {"alive": alive, "status": server.proc.returncode, "rows": rows,
+            "zombies": sum(r["stat"] == "Z" for r in children),
+            "running_children": sum(r["stat"] != "Z" for r in children)}
+
+
+def show_tree(out, paint, snap):
+    out.write(f"{'PID':>7} {'PPID':>7} STAT CMD\n")
+    for r in snap["rows"]:
+        line = f"{r['pid']:>7} {r['ppid']:>7} {r['stat']:<4} {r['cmd']}"
+        out.write(paint.red(line + "   <- zombie") + "\n" if r["stat"] == "Z" else line + "\n")
+
+
+def run_stage(name, argv, about, args, out, paint):
+    client = str(Path(args.build) / "echo-client")
+    out.write("\n" + paint.bold(f"== {name}: {about}") + "\n")
+    server = Server(argv, 10 * args.timeout_scale)
+    result = {"name": name, "argv": argv, "port": server.port, "server_pid": server.proc.pid}
+    try:
+        out.write(f"$ {' '.join(argv)} 0 &      # {server.lines[0]}\n")
+        rounds = []
+        for _ in range(ROUNDS):
+            ran = run_client(client, server.port, 30 * args.timeout_scale)
+            rounds.append(ran)
+            out.write(f"$ echo {LINE.decode().strip()!r} | {' '.join(ran['argv'])}\n")
+            out.write(ran["stdout"] + (ran["stderr"] + "\n" if ran["stderr"] else ""))
+            out.write(f"(client exit status {ran['status']})\n")
+            settle(server, 5 * args.timeout_scale)
+            snap = snapshot(server)
+            if snap["zombies"] or not snap["alive"]:
+                break
+            if len(rounds) < ROUNDS:
+                out.write("(nothing left behind; the client again)\n")
+        result.update(snap, rounds=len(rounds), client=rounds, server_said=server.lines,
+                      seen=[r["pid"] for r in snap["rows"]])
+        for line in server.lines[1:]:
+            out.write(f"server: {line}\n")
+        if snap["alive"]:
+            show_tree(out, paint, snap)
+            out.write(f"{snap['zombies']} zombie(s), {snap['running_children']} "
+                      f"running child(ren), after {len(rounds)} round(s) of "
+                      f"{CONNECTIONS} connections\n")
+        else:
+            out.write(paint.red(f"the server is gone (exit status {snap['status']})") + "\n")
+        if args.verdict:
+            result["verdict"] = verdict.run(
+                "server", argv + ["{port}"], select=STORY_CLAUSES,
+                extra=["--timeout-scale", str(args.timeout_scale)])
+            out.write(verdict.one_line(result["verdict"], paint) + "\n")
+        if args.step:
+            out.write(f"(server pid {server.proc.pid} still runs: look with "
+                      f"ps -o pid,ppid,stat,cmd --ppid {server.proc.pid}; "
+                      f"Enter to go on)\n")
+            out.flush()
+            sys.stdin.readline()
+    finally:
+        server.stop()
+    out.flush()
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default=str(ROOT / "build"), help="build directory")
+    parser.add_argument("--step", action="store_true",
+                        help="pause after each stage, its server still running")
+    parser.add_argument("--no-verdict", dest="verdict", action="store_false",
+                        help="skip the conformance suite's verdicts (faster)")
+    parser.add_argument("--stages", help="comma-separated subset, e.g. stage1,stage3")
+    parser.add_argument("--timeout-scale", type=float, default=1.0)
+    parser.add_argument("--json", help="also write what was seen to this file")
+    args = parser.parse_args()
+
+    wanted = args.stages.split(",") if args.stages else [s[0] for s in STAGES]
+    unknown = set(wanted) - {s[0] for s in STAGES}
+    if unknown:
+        parser.error(f"no such stage: {', '.join(sorted(unknown))}")
+    # SIGTERM and SIGHUP end the demo as Ctrl-C does: through the finally clauses.
+    for signo in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signo, signal.default_int_handler)
+    become_subreaper()
+    paint = Paint(sys.stdout)
+    results = []
+    try:
+        for name, prog, about in STAGES:
+            if name in wanted:
+                argv = [str(Path(args.build) / prog)]
+                results.append(run_stage(name, argv, about, args, sys.stdout, paint))
+    except KeyboardInterrupt:
+        sys.stdout.write("\ninterrupted; every process the demo started is ended\n")
+        return 130
+    finally:
+        end_orphans()
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

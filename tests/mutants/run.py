@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""`make mutants`: prove the conformance suite by running it against
+implementations whose verdict is known (tests/mutants/expect.tsv).
+
+A mutant must be rejected (the suite exits non-zero) and for the right
+reason (every clause its row names failed).  To keep the run short, only the
+tests of those clauses run, plus one smoke clause that says whether the
+mutant echoes at all.  A correct implementation must pass the whole suite
+for its side, apart from clauses its row lists as documented findings.
+
+Prints a table, one row per implementation; exits 1 when any row is wrong.
+"""
+
+import argparse
+import shutil
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import verdict
+
+HERE = Path(__file__).resolve().parent
+SMOKE = {"server": "S-ECHO-1", "client": "C-INT-1"}
+
+
+@dataclass
+class Row:
+    name: str
+    side: str
+    expect: str         # "reject" or "pass"
+    clauses: list       # must fail (reject), or may fail (pass)
+    options: list
+    argv: list
+
+
+def load(path, build):
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 6 or fields[1] not in SMOKE or fields[2] not in ("reject", "pass"):
+            sys.exit(f"{path}:{number}: want 6 tab-separated fields: name side "
+                     f"reject|pass clauses options command")
+        name, side, expect, clauses, options, command = fields
+        unknown = [c for c in clauses.split(",") if c != "-" and c not in verdict.CLAUSES]
+        if unknown:
+            sys.exit(f"{path}:{number}: no such clause in SPEC.md: {', '.join(unknown)}")
+        rows.append(Row(name, side, expect,
+                        [] if clauses == "-" else clauses.split(","),
+                        [] if options == "-" else options.split(),
+                        command.replace("{build}", str(build)).split()))
+    return rows
+
+
+def judge(row, result):
+    """(ok, what happened) for one row."""
+    bad = verdict.failed(result)
+    if result["status"] is None:
+        return False, "the suite ran over its time limit: its silence timeouts failed"
+    if row.expect == "reject":
+        missing = [c for c in row.clauses if c not in bad]
+        if result["status"] == 0:
+            return False, "NOT REJECTED" + (f"; passed {', '.join(row.clauses)}" if missing else "")
+        if missing:
+            got = ", ".join(bad) or "no clause (" + " | ".join(result["tail"][-1:]) + ")"
+            return False, f"rejected, but {', '.join(missing)} did not fail; failed: {got}"
+        others = [c for c in bad if c not in row.clauses]
+        return True, "rejected: " + ", ".join(row.clauses) + \
+            (f" (also {', '.join(others)})" if others else "")
+    unexpected = [c for c in bad if c not in row.clauses]
+    if unexpected or result["status"] != 0:
+        got = ", ".join(unexpected) or " | ".join(result["tail"][-1:])
+        return False, f"FAILED {got}"
+    notes = [f"{len(result['clauses'])} clauses"]
+    if bad:
+        notes.append("known findings: " + ", ".join(bad))
+    if verdict.warned(result):
+        notes.append("warned: " + ", ".join(verdict.warned(result)))
+    return True, "passed (" + "; ".join(notes) + ")"
+
+
+def check(row, scale):
+    program = row.argv[0]
+    if shutil.which(program) is None:
+        return row, None, f"skipped: {program} is not installed or not built", 0.0
+    select = None
+    if row.expect == "reject":
+        select = row.clauses + [SMOKE[row.side]]
+    start = time.monotonic()
+    result = verdict.run(row.side, row.argv, select=select,
+                         extra=["--timeout-scale", str(scale), *row.options])
+    ok, what = judge(row, result)
+    return row, ok, what, time.monotonic() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--jobs", type=int, default=2, help="suite runs at once")
+    parser.add_argument("--timeout-scale", type=float, default=1.0)
+    parser.add_argument("--table", default=str(HERE / "expect.tsv"))
+    parser.add_argument("only", nargs="*", help="rows whose name contains one of these")
+    args = parser.parse_args()
+
+    rows = [r for r in load(Path(args.table), Path(args.build).resolve())
+            if not args.only or any(word in r.name for word in args.only)]
+    if not rows:
+        sys.exit("no row matches " + " ".join(args.only))
+    start = time.monotonic()
+    wrong = 0
+    width = max(len(r.name) for r in rows)
+    print(f"{'implementation':<{width}}  side        {'time':>6}  result", flush=True)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for row, ok, what, took in pool.map(lambda r: check(r, args.timeout_scale), rows):
+            mark = "ok  " if ok else ("--  " if ok is None else "BAD ")
+            wrong += ok is False
+            expect = row.expect + (" " + ",".join(row.clauses) if row.clauses else "")
+            print(f"{row.name:<{width}}  {row.side:<6}  {mark}{took:5.0f}s  {what}"
+                  f"   [expected: {expect}]", flush=True)
+    print(f"\n{len(rows)} implementations, {wrong} wrong, "
+          f"{time.monotonic() - start:.0f} s in all")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
