@@ -1,0 +1,199 @@
+"""A client under test, and the fake servers it is run against.
+
+Fake servers run in threads of the suite, one connection each, so that every
+test decides exactly what the "server" does: echo, echo slowly, stop early,
+reset.  Activity (a byte moved by the client or the fake server) is counted,
+so that waits give up only after a silence."""
+
+import shlex
+import socket
+import struct
+import subprocess
+import threading
+import time
+
+from . import procs
+from .net import HOST
+
+
+class Activity:
+    """A counter bumped whenever a byte moves; waits use it as progress."""
+
+    def __init__(self):
+        self.count = 0
+
+    def bump(self):
+        self.count += 1
+
+
+class FakeServer:
+    """Listens on 127.0.0.1, serves one connection with behaviour(self, conn)."""
+
+    def __init__(self, behaviour, activity, timeout):
+        self.behaviour = behaviour
+        self.activity = activity
+        self.timeout = timeout
+        self.received = bytearray()
+        self.sent = bytearray()
+        self.error = None
+        self.listener = socket.socket()
+        self.listener.bind((HOST, 0))
+        self.listener.listen(1)
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(self.timeout)
+                try:
+                    self.behaviour(self, conn)
+                except OSError as e:
+                    self.error = e
+            return
+
+    def recv(self, conn):
+        """The next chunk from the client, b"" at its end of file."""
+        chunk = conn.recv(1 << 16)
+        self.received += chunk
+        self.activity.bump()
+        return chunk
+
+    def recv_line(self, conn):
+        while b"\n" not in self.received:
+            if not self.recv(conn):
+                break
+        return bytes(self.received)
+
+    def recv_all(self, conn):
+        while self.recv(conn):
+            pass
+        return bytes(self.received)
+
+    def send(self, conn, data):
+        conn.sendall(data)
+        self.sent += data
+        self.activity.bump()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(self.timeout)
+        self.listener.close()
+
+
+# Behaviours of fake servers.
+
+def echo(fake, conn):
+    while chunk := fake.recv(conn):
+        fake.send(conn, chunk)
+
+
+def slow_echo(fake, conn):
+    """Echo each chunk after a pause, as a loaded or remote server would."""
+    while chunk := fake.recv(conn):
+        time.sleep(0.3)
+        fake.send(conn, chunk)
+
+
+def late_echo(fake, conn):
+    """Echo everything only after the client's end of file, and a pause."""
+    data = fake.recv_all(conn)
+    time.sleep(1.5)
+    fake.send(conn, data)
+
+
+def echo_first_line_then_close(fake, conn):
+    fake.send(conn, fake.recv_line(conn))
+    conn.shutdown(socket.SHUT_RDWR)
+
+
+def echo_first_line_then_reset(fake, conn):
+    fake.send(conn, fake.recv_line(conn))
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def short_echo(fake, conn):
+    """Echo half of the input, then end the connection."""
+    data = fake.recv_all(conn)
+    fake.send(conn, data[:len(data) // 2])
+
+
+def swapcase_echo(fake, conn):
+    """Send back something other than the input: the client must print this, not its input."""
+    while chunk := fake.recv(conn):
+        fake.send(conn, chunk.swapcase())
+
+
+def silent(fake, conn):
+    fake.recv_all(conn)
+
+
+class ClientRun:
+    """The client command, connected to port, with its output collected."""
+
+    def __init__(self, settings, port, stdin, activity):
+        self.settings = settings
+        self.timeout = settings.timeout
+        self.activity = activity
+        command = settings.client_cmd.replace("{host}", HOST).replace("{port}", str(port))
+        argv = settings.wrap(shlex.split(command), "client")
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.proc = procs.spawn(argv, stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self._readers = [threading.Thread(target=self._collect, args=(f, buf), daemon=True)
+                         for f, buf in ((self.proc.stdout, self.stdout),
+                                        (self.proc.stderr, self.stderr))]
+        for t in self._readers:
+            t.start()
+
+    def _collect(self, f, buf):
+        while chunk := f.read1(1 << 16):
+            buf += chunk
+            self.activity.bump()
+
+    def write(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+        self.activity.bump()
+
+    def close_stdin(self):
+        self.proc.stdin.close()
+
+    def wait_stdout(self, expected):
+        """True once stdout starts with expected."""
+        return procs.wait_until(lambda: self.stdout.startswith(expected), self.timeout,
+                                progress=lambda: self.activity.count)
+
+    def wait_exit(self):
+        """The exit status, or None when the client is still running after a
+        silence of the timeout."""
+        done = procs.wait_until(lambda: self.proc.poll() is not None, self.timeout,
+                                progress=lambda: self.activity.count)
+        if not done:
+            return None
+        for t in self._readers:
+            t.join(self.timeout)
+        return self.proc.returncode
+
+    def stderr_text(self):
+        return self.stderr.decode(errors="replace").strip()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            procs.kill_tree(self.proc.pid)
+            self.proc.wait()
+        for t in self._readers:
+            t.join(self.timeout)
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if f:
+                f.close()

@@ -1,0 +1,97 @@
+"""Client-side socket work for the server tests, with failures described in
+words.  Every socket has a timeout: it bounds the silence between two bytes,
+not the length of a transfer."""
+
+import socket
+import struct
+
+HOST = "127.0.0.1"
+
+
+def free_port():
+    """A port nothing listens on right now (the kernel's choice)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def connect(port, timeout):
+    try:
+        s = socket.create_connection((HOST, port), timeout=timeout)
+    except socket.timeout:
+        raise AssertionError(f"connecting to {HOST}:{port} got no answer for {timeout:.0f} s "
+                             f"(the server is not accepting)") from None
+    except ConnectionRefusedError:
+        raise AssertionError(f"connecting to {HOST}:{port} was refused: "
+                             f"the server is no longer listening") from None
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def reset(sock):
+    """Close with SO_LINGER 0: the peer gets a reset (RST), not a FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def send(sock, data, what="sending"):
+    try:
+        sock.sendall(data)
+    except socket.timeout:
+        raise AssertionError(f"{what}: the server took nothing for "
+                             f"{sock.gettimeout():.0f} s (it is not reading)") from None
+    except (BrokenPipeError, ConnectionResetError) as e:
+        raise AssertionError(f"{what}: the server dropped the connection ({e.strerror})") from None
+
+
+def recv_exactly(sock, n, what="the echo"):
+    buf = bytearray()
+    while len(buf) < n:
+        try:
+            chunk = sock.recv(min(n - len(buf), 1 << 20))
+        except socket.timeout:
+            raise AssertionError(f"{what}: nothing arrived for {sock.gettimeout():.0f} s "
+                                 f"after {len(buf)} of {n} bytes") from None
+        except ConnectionResetError:
+            raise AssertionError(f"{what}: the server reset the connection after "
+                                 f"{len(buf)} of {n} bytes") from None
+        if not chunk:
+            raise AssertionError(f"{what}: the server closed the connection after "
+                                 f"{len(buf)} of {n} bytes")
+        buf += chunk
+    return bytes(buf)
+
+
+def recv_until_eof(sock, what="the echo"):
+    """Everything until the server's end of file; a reset or silence fails."""
+    buf = bytearray()
+    while True:
+        try:
+            chunk = sock.recv(1 << 20)
+        except socket.timeout:
+            raise AssertionError(f"{what}: after {len(buf)} bytes, neither data nor end of "
+                                 f"file for {sock.gettimeout():.0f} s") from None
+        except ConnectionResetError:
+            raise AssertionError(f"{what}: the server reset the connection after {len(buf)} "
+                                 f"bytes instead of ending it with a FIN") from None
+        if not chunk:
+            return bytes(buf)
+        buf += chunk
+
+
+def difference(sent, got):
+    """Where got first differs from sent, in words."""
+    if got == sent:
+        return "identical"
+    for i, (a, b) in enumerate(zip(sent, got)):
+        if a != b:
+            return (f"byte {i} differs: sent 0x{a:02x}, got 0x{b:02x} "
+                    f"(got {len(got)} bytes, sent {len(sent)})")
+    return f"got {len(got)} bytes, sent {len(sent)}: the first {min(len(got), len(sent))} match"
+
+
+def echo(sock, data, what="the echo"):
+    """Send data and require exactly it back."""
+    send(sock, data, what)
+    got = recv_exactly(sock, len(data), what)
+    assert got == data, f"{what} is not what was sent: {difference(data, got)}"

@@ -1,0 +1,188 @@
+"""What the suite learns about a server from /proc: its process tree, zombies,
+descriptors, sockets and the system call it is blocked in.  No ps, no ss:
+only files the kernel provides, so the answers are exact and need no tools."""
+
+import os
+import platform
+from dataclasses import dataclass
+
+# TCP states as /proc/net/tcp prints them (include/net/tcp_states.h).
+TCP_ESTABLISHED = 0x01
+TCP_TIME_WAIT = 0x06
+TCP_LISTEN = 0x0A
+
+# System calls in which a server waits for connections, by machine.
+# (asm/unistd_64.h on x86_64; the generic table on aarch64.)
+_WAITING_SYSCALLS = {
+    "x86_64": {43: "accept", 288: "accept4", 7: "poll", 271: "ppoll", 23: "select",
+               270: "pselect6", 232: "epoll_wait", 281: "epoll_pwait", 441: "epoll_pwait2"},
+    "aarch64": {202: "accept", 242: "accept4", 73: "ppoll", 72: "pselect6",
+                22: "epoll_pwait", 441: "epoll_pwait2"},
+}
+WAITING_SYSCALLS = _WAITING_SYSCALLS.get(platform.machine(), {})
+_WAIT_FOR_CHILD = {"x86_64": {61: "wait4", 247: "waitid"},
+                   "aarch64": {260: "wait4", 95: "waitid"}}.get(platform.machine(), {})
+
+
+@dataclass(frozen=True)
+class Proc:
+    pid: int
+    ppid: int
+    state: str       # R, S, D, Z, T, ...
+    start: int       # start time in clock ticks since boot: tells a reused pid apart
+
+    @property
+    def zombie(self):
+        return self.state == "Z"
+
+
+def proc(pid):
+    """The Proc for pid, or None when no such process exists."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    # The command name is in parentheses and may hold spaces or ')'.
+    fields = data[data.rindex(")") + 2:].split()
+    return Proc(pid, int(fields[1]), fields[0], int(fields[19]))
+
+
+def all_procs():
+    procs = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (p := proc(int(name))):
+            procs[p.pid] = p
+    return procs
+
+
+def descendants(pid):
+    """Every process below pid, following parent links; pid itself excluded."""
+    children = {}
+    for p in all_procs().values():
+        children.setdefault(p.ppid, []).append(p)
+    found, todo = {}, [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child.pid not in found:
+                found[child.pid] = child
+                todo.append(child.pid)
+    return found
+
+
+def ended(p):
+    """True when the process p has exited: gone, a zombie, or its pid reused."""
+    now = proc(p.pid)
+    return now is None or now.zombie or now.start != p.start
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def socket_inodes(pid):
+    """Inodes of the sockets pid holds open."""
+    inodes = set()
+    try:
+        names = os.listdir(f"/proc/{pid}/fd")
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return inodes
+    for name in names:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue    # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+@dataclass(frozen=True)
+class TcpSocket:
+    local_addr: str     # hex, as in /proc/net/tcp
+    local_port: int
+    remote_port: int
+    state: int
+    tx_queue: int       # for a listening socket: the backlog
+    rx_queue: int       # for a listening socket: connections waiting for accept()
+    inode: int
+
+
+def tcp_sockets():
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as f:
+                lines = f.readlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            addr, port = fields[1].split(":")
+            tx, rx = fields[4].split(":")
+            found.append(TcpSocket(addr, int(port, 16), int(fields[2].split(":")[1], 16),
+                                   int(fields[3], 16), int(tx, 16), int(rx, 16),
+                                   int(fields[9])))
+    return found
+
+
+# Listening addresses through which 127.0.0.1 reaches the server: 127.0.0.1,
+# 0.0.0.0, :: and ::ffff:127.0.0.1 (hex, in the kernel's byte order).
+_REACHABLE_FROM_LOOPBACK = {"0100007F", "00000000", "0" * 32,
+                            "0000000000000000FFFF00000100007F"}
+
+
+def listeners(port):
+    """Listening sockets on port, whatever their address."""
+    return [s for s in tcp_sockets() if s.local_port == port and s.state == TCP_LISTEN]
+
+
+def reachable_from_loopback(sock):
+    return sock.local_addr in _REACHABLE_FROM_LOOPBACK
+
+
+def connection_inodes():
+    """Inodes of every TCP socket that is not listening (connections)."""
+    return {s.inode for s in tcp_sockets() if s.state != TCP_LISTEN and s.inode}
+
+
+def waiting_syscalls(pid):
+    """Names of the connection-waiting calls pid's threads are blocked in."""
+    return {WAITING_SYSCALLS[n] for n in _syscalls(pid) if n in WAITING_SYSCALLS}
+
+
+def blocked_in_wait_for_child(pid):
+    return any(n in _WAIT_FOR_CHILD for n in _syscalls(pid))
+
+
+def syscall_names(pid):
+    """Every thread's current system call, for messages."""
+    names = {**WAITING_SYSCALLS, **_WAIT_FOR_CHILD}
+    return sorted({names.get(n, f"syscall {n}") for n in _syscalls(pid)})
+
+
+def _syscalls(pid):
+    """Numbers of the system calls pid's threads are blocked in."""
+    numbers = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return numbers
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/syscall", encoding="ascii") as f:
+                first = f.read().split(maxsplit=1)
+        except OSError:
+            continue
+        # "running", or -1 when blocked outside a system call.
+        if first and first[0].isdigit():
+            numbers.append(int(first[0]))
+    return numbers
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

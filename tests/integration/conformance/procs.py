@@ -1,0 +1,117 @@
+"""Starting the implementation under test and ending everything it started.
+
+The suite process becomes a child subreaper, so a server's children that
+outlive their parent are reparented to it instead of to init: it can see them,
+end them and reap them.  Processes are only ever signalled by pid."""
+
+import ctypes
+import os
+import signal
+import subprocess
+import time
+
+from . import procfs
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_spawned = []       # Popen objects of this process, for reaping and cleanup
+
+
+def become_subreaper():
+    if _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(err)}")
+
+
+def _die_with_suite():
+    # Runs in the child between fork and exec: if the suite is killed outright,
+    # the kernel ends the implementation too.  (Popen is only called from the
+    # main thread: the signal follows the thread that forked.)
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def spawn(argv, **kwargs):
+    """Popen without a shell, so that the pid is the implementation's own."""
+    try:
+        p = subprocess.Popen(argv, preexec_fn=_die_with_suite, **kwargs)
+    except FileNotFoundError as e:
+        raise RuntimeError(f"cannot run {argv[0]!r}: no such program") from e
+    except PermissionError as e:
+        raise RuntimeError(f"cannot run {argv[0]!r}: not executable") from e
+    _spawned.append(p)
+    return p
+
+
+def _owned_pids():
+    """Pids of spawned processes not yet waited for: Popen reaps those itself."""
+    _spawned[:] = [p for p in _spawned if p.poll() is None]
+    return {p.pid for p in _spawned}
+
+
+def reap_adopted():
+    """Collect orphans that were reparented to this process and have exited."""
+    owned = _owned_pids()
+    for p in procfs.all_procs().values():
+        if p.ppid == os.getpid() and p.zombie and p.pid not in owned:
+            try:
+                os.waitpid(p.pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+
+def wait_until(condition, timeout, progress=None, interval=0.02):
+    """Poll condition() until it is true; return False once timeout seconds
+    pass with no progress.  progress() returns any value that changes while
+    the awaited thing advances: each change restarts the clock, so a slow
+    but moving implementation is never given up on."""
+    last = progress() if progress else None
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return True
+        if progress:
+            value = progress()
+            if value != last:
+                last, deadline = value, time.monotonic() + timeout
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+
+
+def kill_tree(root_pid):
+    """SIGKILL root_pid and everything below it."""
+    victims = [root_pid, *procfs.descendants(root_pid)]
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def end_leftovers(timeout):
+    """End every process below this one that no Popen owns: the orphans of
+    servers already stopped.  They get timeout seconds to finish by themselves
+    (their clients are gone), then SIGKILL."""
+    def leftovers():
+        reap_adopted()
+        owned = _owned_pids()
+        return [p for p in procfs.descendants(os.getpid()).values()
+                if p.pid not in owned and not p.zombie]
+    wait_until(lambda: not leftovers(), timeout, progress=lambda: len(leftovers()))
+    for p in leftovers():
+        kill_tree(p.pid)
+    wait_until(lambda: not leftovers(), 5)
+    reap_adopted()
+
+
+def end_everything():
+    """Last resort at exit or interrupt: kill all this process started."""
+    for p in list(_spawned):
+        if p.poll() is None:
+            kill_tree(p.pid)
+            p.wait()
+    for p in procfs.descendants(os.getpid()).values():
+        kill_tree(p.pid)
+    reap_adopted()

@@ -1,0 +1,168 @@
+"""A server under test: started from its command line, watched through /proc,
+stopped with its whole tree."""
+
+import os
+import shlex
+import signal
+import subprocess
+import time
+
+from . import net, procfs, procs
+
+
+class ServerError(Exception):
+    """The server could not be started; the message says why, in words."""
+
+
+class Server:
+    def __init__(self, command, port, settings, log_path):
+        self.command = command
+        self.port = port
+        self.settings = settings
+        self.timeout = settings.timeout
+        self.log_path = log_path
+        self.argv = settings.wrap(shlex.split(command.replace("{port}", str(port))), "server")
+        self.popen = None
+        self.sockets = []
+        self.listen_inodes = set()
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def start(self):
+        with open(self.log_path, "wb") as log:
+            try:
+                self.popen = procs.spawn(self.argv, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT)
+            except RuntimeError as e:
+                raise ServerError(f"{e} (from --server-cmd {self.command!r})") from None
+        self.listen_inodes = self._wait_listening()
+        return self
+
+    def _wait_listening(self):
+        """Inodes of the server's listening sockets, once it listens.  Read
+        from /proc, so that no probe connection disturbs what tests count."""
+        deadline = time.monotonic() + self.settings.start_timeout
+        while True:
+            if self.popen.poll() is not None:
+                raise ServerError(f"the server exited with {describe_status(self.popen.returncode)} "
+                                  f"before listening on port {self.port}. Its output:\n"
+                                  f"{self.output()}")
+            held = self.tree_socket_inodes()
+            mine = [s for s in procfs.listeners(self.port) if s.inode in held]
+            if mine:
+                if not any(procfs.reachable_from_loopback(s) for s in mine):
+                    raise ServerError(f"the server listens on port {self.port}, but not on an "
+                                      f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
+                return {s.inode for s in mine}
+            if time.monotonic() > deadline:
+                raise ServerError(f"the server did not listen on port {self.port} within "
+                                  f"{self.settings.start_timeout:.0f} s; check that it takes the "
+                                  f"port from its command line. Its output:\n{self.output()}")
+            time.sleep(0.02)
+
+    def output(self, limit=2000):
+        try:
+            with open(self.log_path, "rb") as f:
+                text = f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return "(none)"
+        text = text[-limit:].strip()
+        return text or "(nothing)"
+
+    # What /proc says about the server and its tree.
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def tree(self):
+        """Processes below the server: its children and theirs."""
+        return procfs.descendants(self.pid)
+
+    def zombies(self):
+        return [p for p in self.tree().values() if p.zombie]
+
+    def live_tree(self):
+        return {pid: p for pid, p in self.tree().items() if not p.zombie}
+
+    def tree_socket_inodes(self):
+        inodes = procfs.socket_inodes(self.pid)
+        for pid in self.tree():
+            inodes |= procfs.socket_inodes(pid)
+        return inodes
+
+    def wait_idle(self):
+        """Wait until the server waits for connections (seen in /proc); False
+        when that is never seen: an unknown way of waiting, or a busy server."""
+        return procs.wait_until(lambda: procfs.waiting_syscalls(self.pid), self.timeout)
+
+    # Connections.
+
+    def connect(self):
+        s = net.connect(self.port, self.timeout)
+        self.sockets.append(s)
+        return s
+
+    def connect_many(self, n):
+        """n connections, paced so that the server's accept queue never
+        overflows: an overflow drops the SYN and costs a second or more of
+        retransmission, which would make a correct server look slow."""
+        socks = []
+        batch = max(1, self.backlog() // 2)
+        for i in range(n):
+            if i % batch == 0:
+                self.wait_accept_queue_below(batch)
+            socks.append(self.connect())
+        return socks
+
+    def backlog(self):
+        queues = [s.tx_queue for s in procfs.listeners(self.port) if s.inode in self.listen_inodes]
+        return max(queues, default=1)
+
+    def accept_queue(self):
+        return sum(s.rx_queue for s in procfs.listeners(self.port) if s.inode in self.listen_inodes)
+
+    def wait_accept_queue_below(self, room):
+        limit = self.backlog() - room
+        ok = procs.wait_until(lambda: self.accept_queue() <= limit, self.timeout,
+                              progress=self.accept_queue)
+        assert ok, (f"the server stopped accepting connections: {self.accept_queue()} have "
+                    f"waited in its listen queue for {self.timeout:.0f} s")
+
+    def close_all(self):
+        for s in self.sockets:
+            s.close()
+        self.sockets.clear()
+
+    # Ending it.
+
+    def terminate(self):
+        """SIGTERM, as an administrator would; returns the exit status or None
+        when the server is still running after the timeout."""
+        if self.alive():
+            os.kill(self.pid, signal.SIGTERM)
+        try:
+            return self.popen.wait(self.timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        """End the server and every process it started, whatever state they are in."""
+        self.close_all()
+        if self.popen is None:
+            return
+        if self.alive() and self.terminate() is None:
+            procs.kill_tree(self.pid)
+            self.popen.wait()
+        procs.end_leftovers(self.timeout)
+
+
+def describe_status(status):
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        return f"{name} (killed by a signal)"
+    return f"exit status {status}"

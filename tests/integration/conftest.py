@@ -1,0 +1,287 @@
+"""The conformance suite's options, fixtures and clause report.
+
+Point it at any echo server or client:
+    python3 -m pytest tests/integration -m server --server-cmd 'PROG {port}'
+    python3 -m pytest tests/integration -m client --client-cmd 'PROG {host} {port}'
+See SPEC.md for the clauses and tests/integration/README.md for the options."""
+
+import os
+import resource
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conformance import client as fake
+from conformance import net, procs, report, spec
+from conformance.server import Server, ServerError
+from conformance.settings import Settings
+
+CLAUSES = spec.load()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "echo conformance suite (see SPEC.md)")
+    group.addoption("--server-cmd", metavar="CMD",
+                    help="server command line, {port} substituted; run without a shell "
+                         "(default: the reference build/echo-server {port})")
+    group.addoption("--client-cmd", metavar="CMD",
+                    help="client command line, {host} and {port} substituted; run without "
+                         "a shell (default: the reference build/echo-client {host} {port})")
+    group.addoption("--clients", type=int, default=32, metavar="N",
+                    help="simultaneous clients in the MUST concurrency test (default 32)")
+    group.addoption("--timeout-scale", type=float, default=1.0, metavar="F",
+                    help="multiply every timeout (they measure silence, not duration)")
+    group.addoption("--list-clauses", action="store_true",
+                    help="print the spec's clauses with the tests that check them, and exit")
+    group.addoption("--conformance-json", metavar="FILE",
+                    help="write the verdict of every clause to FILE as JSON")
+    group.addoption("--valgrind", action="store_true",
+                    help="run server and client under valgrind memcheck (children "
+                         "traced) and judge S-MEM-1/C-MEM-1 from the logs")
+    group.addoption("--valgrind-logs", metavar="DIR",
+                    help="folder for the valgrind logs (default ./valgrind-logs)")
+    # --strict (SHOULD failures fail) is pytest's own flag, reused: see pytest.ini.
+
+
+def _is_worker(config):
+    return hasattr(config, "workerinput")
+
+
+def _is_controller(config):
+    return config.pluginmanager.hasplugin("dsession")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "server: a test of the server (needs --server-cmd "
+                                       "or the reference server)")
+    config.addinivalue_line("markers", "client: a test of the client (needs --client-cmd "
+                                       "or the reference client)")
+    config.addinivalue_line("markers", "clause(id): the SPEC.md clause the test checks")
+    config.conformance_settings = Settings.from_config(config)
+    if not _is_worker(config):
+        _require_programs(config)
+        config.pluginmanager.register(ClauseReport(config), "conformance-report")
+    # Many connections at once need descriptors; orphans need a parent.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    procs.become_subreaper()
+
+
+def _require_programs(config):
+    """Fail at once, in plain words, when the reference programs are needed
+    but not built.  Only the obvious -m selections are read here; any other
+    selection still gets the same message from the fixture."""
+    if config.option.collectonly or config.option.list_clauses:
+        return
+    settings = config.conformance_settings
+    selected = (config.option.markexpr or "").strip()
+    for side in ("server", "client"):
+        other = "client" if side == "server" else "server"
+        if selected != other and (missing := settings.missing_reference(side)):
+            raise pytest.UsageError(_missing_message(side, missing))
+
+
+def _missing_message(side, missing):
+    args = "{port}" if side == "server" else "{host} {port}"
+    return (f"the reference {side} {missing} is not built: run `make` first, or test "
+            f"another program with -m {side} --{side}-cmd 'PROG {args}'")
+
+
+def pytest_unconfigure(config):
+    if not _is_controller(config):
+        procs.end_everything()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    if config.option.list_clauses:
+        # Collection only, in this process: no xdist workers for a listing.
+        config.option.numprocesses = None
+        config.option.dist = "no"
+        from _pytest.main import wrap_session
+        return wrap_session(config, _list_clauses)
+    return None
+
+
+def _list_clauses(config, session):
+    session.perform_collect()
+    tests = {}
+    for item in session.items:
+        tests.setdefault(_clause_id(item), []).append(item.nodeid)
+    write = config.get_terminal_writer().line
+    for c in CLAUSES.values():
+        if c.id not in tests and c.tests:
+            continue    # deselected (-m, -k)
+        write(f"{c.id:<12} {c.level:<6}  {c.title}")
+        for nodeid in tests.get(c.id, ["(judged from the valgrind logs with --valgrind)"]):
+            write(f"    {nodeid}")
+    return 0
+
+
+def _clause_id(item):
+    marker = item.get_closest_marker("clause")
+    return marker.args[0] if marker else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every server or client test cites one clause of SPEC.md, on the same
+    side; the clause id becomes a keyword so that `-k S-REAP-2` selects it."""
+    for item in items:
+        side = "server" if item.get_closest_marker("server") else (
+            "client" if item.get_closest_marker("client") else None)
+        if side is None:
+            continue
+        cid = _clause_id(item)
+        clause = CLAUSES.get(cid)
+        if clause is None or clause.side != side:
+            raise pytest.UsageError(f"{item.nodeid} cites clause {cid!r}, which is not a "
+                                    f"{side} clause of SPEC.md")
+        item.user_properties.append(("clause", cid))
+        item.user_properties.append(("level", clause.level))
+        item.extra_keyword_matches.add(cid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Failures carry their reason in words; a SHOULD clause's failure becomes
+    a warning (an xfail), unless --strict."""
+    rep = (yield).get_result()
+    cid = _clause_id(item)
+    if not rep.failed or cid is None:
+        return
+    reason = report.plain_reason(call.excinfo)
+    rep.user_properties = [*rep.user_properties, ("reason", reason)]
+    if CLAUSES[cid].level == "SHOULD" and call.when == "call" and not item.config.option.strict:
+        rep.outcome = "skipped"
+        rep.wasxfail = f"{report.SHOULD_PREFIX} {cid} not met (warning): {reason}"
+
+
+class ClauseReport:
+    """Gathers outcomes by clause where reports arrive (the xdist controller,
+    or the only process) and writes the verdicts at the end."""
+
+    def __init__(self, config):
+        self.config = config
+        self.settings = config.conformance_settings
+        self.recorder = report.Recorder(CLAUSES)
+        self.verdicts = []
+
+    def pytest_runtest_logreport(self, report):
+        self.recorder.add(report)
+
+    def pytest_sessionfinish(self, session):
+        if self.settings.valgrind_dir:
+            for cid, side in (("S-MEM-1", "server"), ("C-MEM-1", "client")):
+                self.recorder.extra[cid] = report.valgrind_verdict(
+                    CLAUSES[cid], self.settings.valgrind_dir / side)
+        verdicts = self.recorder.verdicts()
+        if all(v.verdict == report.NOT_RUN for v in verdicts):
+            return
+        self.verdicts = verdicts
+        if path := self.config.option.conformance_json:
+            Path(path).write_text(report.to_json(verdicts, self.settings), encoding="utf-8")
+        if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
+            with open(summary, "a", encoding="utf-8") as f:
+                f.write(report.markdown(verdicts, self.settings))
+        if not report.conforming(verdicts, self.settings.strict) and session.exitstatus == 0:
+            session.exitstatus = 1      # a failed valgrind verdict under --strict
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.verdicts:
+            return
+        terminalreporter.section("conformance by clause (SPEC.md)")
+        for line in report.terminal_lines(self.verdicts, self.settings.strict):
+            terminalreporter.line(line)
+        if self.settings.valgrind_dir:
+            terminalreporter.line(f"valgrind logs: {self.settings.valgrind_dir}")
+
+
+# Fixtures.
+
+@pytest.fixture(scope="session")
+def settings(pytestconfig):
+    return pytestconfig.conformance_settings
+
+
+@pytest.fixture
+def timeout(settings):
+    """Seconds of silence after which a wait gives up."""
+    return settings.timeout
+
+
+def _start_server(settings, tmp_path, port=None):
+    """A started server; a port taken meanwhile by someone else is retried."""
+    if missing := settings.missing_reference("server"):
+        pytest.fail(_missing_message("server", missing), pytrace=False)
+    for attempt in range(3):
+        chosen = port or net.free_port()
+        srv = Server(settings.server_cmd, chosen, settings, tmp_path / f"server-{chosen}-{attempt}.log")
+        try:
+            return srv.start()
+        except ServerError as e:
+            srv.stop()
+            if port is None and attempt < 2 and any(
+                    s.inode not in srv.listen_inodes for s in procs.procfs.listeners(chosen)):
+                continue
+            pytest.fail(str(e), pytrace=False)
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def server(settings, tmp_path):
+    """The server under test, started on a free port; stopped with its whole tree."""
+    srv = _start_server(settings, tmp_path)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def start_server(settings, tmp_path):
+    """Start another server (for instance on the same port as a stopped one)."""
+    started = []
+
+    def start(port=None):
+        srv = _start_server(settings, tmp_path, port)
+        started.append(srv)
+        return srv
+    yield start
+    for srv in reversed(started):
+        srv.stop()
+
+
+@pytest.fixture
+def activity():
+    """Bytes moved by the client or the fake servers of one test."""
+    return fake.Activity()
+
+
+@pytest.fixture
+def fake_server(settings, activity):
+    """Start a fake server with a behaviour from conformance.client."""
+    servers = []
+
+    def start(behaviour):
+        s = fake.FakeServer(behaviour, activity, settings.timeout)
+        servers.append(s)
+        return s
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def run_client(settings, activity):
+    """Run the client command against a port; stopped at teardown."""
+    if missing := settings.missing_reference("client"):
+        pytest.fail(_missing_message("client", missing), pytrace=False)
+    runs = []
+
+    def run(port, stdin=subprocess.PIPE):
+        c = fake.ClientRun(settings, port, stdin, activity)
+        runs.append(c)
+        return c
+    yield run
+    for c in runs:
+        c.stop()

@@ -1,0 +1,96 @@
+"""Echo semantics (RFC 862): what is sent comes back, all of it, as it arrives."""
+
+import os
+import socket
+import threading
+import time
+
+import pytest
+
+from conformance import net
+
+pytestmark = pytest.mark.server
+
+
+@pytest.mark.clause("S-ECHO-1")
+def test_short_message_is_echoed(server):
+    net.echo(server.connect(), b"hello, echo\n", "the echo of a short message")
+
+
+@pytest.mark.clause("S-ECHO-1")
+def test_successive_messages_are_echoed_in_order(server):
+    sock = server.connect()
+    for i in range(20):
+        net.echo(sock, f"message {i}\n".encode(), f"the echo of message {i}")
+
+
+@pytest.mark.clause("S-ECHO-2")
+def test_all_256_byte_values_are_echoed(server):
+    net.echo(server.connect(), bytes(range(256)) * 4, "the echo of every byte value")
+
+
+@pytest.mark.clause("S-ECHO-3")
+def test_chunk_without_newline_is_echoed_at_once(server):
+    # Nothing follows the chunk: a server waiting for a newline never answers.
+    net.echo(server.connect(), b"no newline at the end", "the echo of a chunk without newline")
+
+
+@pytest.mark.clause("S-ECHO-3")
+def test_one_byte_dribble_is_echoed_byte_by_byte(server):
+    sock = server.connect()
+    for i, byte in enumerate(b"dribble\0\n"):
+        net.echo(sock, bytes([byte]), f"the echo of byte {i} sent alone")
+
+
+@pytest.mark.clause("S-ECHO-4")
+def test_four_mib_stream_is_echoed_intact(server):
+    payload = os.urandom(4 << 20)
+    sock = server.connect()
+    # Read while writing, as a real client does: the server may write back
+    # before it has read everything.
+    writer_error = []
+
+    def write():
+        try:
+            net.send(sock, payload, "streaming 4 MiB")
+        except AssertionError as e:
+            writer_error.append(e)
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        got = net.recv_exactly(sock, len(payload), "the echo of a 4 MiB stream")
+    finally:
+        writer.join()
+    assert not writer_error, str(writer_error[0])
+    assert got == payload, f"the 4 MiB echo differs: {net.difference(payload, got)}"
+
+
+# Small enough to sit in the socket buffers while the client is not reading.
+BATCH = os.urandom(16 << 10) + b"last line without newline"
+
+
+@pytest.mark.clause("S-ECHO-5")
+def test_batch_then_half_close_gets_every_byte(server):
+    sock = server.connect()
+    net.send(sock, BATCH, "sending the batch")
+    sock.shutdown(socket.SHUT_WR)
+    got = net.recv_exactly(sock, len(BATCH), "the echo of a batch sent before reading")
+    assert got == BATCH, f"the batch echo differs: {net.difference(BATCH, got)}"
+
+
+@pytest.mark.clause("S-ECHO-5")
+def test_half_close_is_answered_with_eof_not_reset(server):
+    sock = server.connect()
+    net.send(sock, BATCH, "sending the batch")
+    sock.shutdown(socket.SHUT_WR)
+    got = net.recv_until_eof(sock, "after the client's half-close")
+    assert got == BATCH, (f"the connection ended cleanly, but the echo before the end "
+                          f"differs: {net.difference(BATCH, got)}")
+
+
+@pytest.mark.clause("S-ECHO-6")
+def test_connection_stays_open_while_client_pauses(server):
+    sock = server.connect()
+    net.echo(sock, b"before the pause\n", "the first echo")
+    time.sleep(1.0)
+    net.echo(sock, b"after the pause\n", "the echo after a one-second pause")
