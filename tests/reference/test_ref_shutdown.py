@@ -1,0 +1,167 @@
+"""Stopping the server (issue 5: "SIGTERM/SIGINT: stop accepting, close the
+listening socket, end the children (SIGTERM, then SIGKILL after a grace
+period), reap them all, exit 0: no orphans, no zombies.  SIGHUP is
+harmless.  --drain waits for the children instead of ending them.").
+
+The suite is the subreaper of every server it starts, so a child the
+server leaves behind would be re-parented here and found.
+"""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+import refkit
+
+GRACE = 5   # the reference's default -g
+
+
+def open_served(server, n):
+    """n connections, each echoed once, so that each has its child."""
+    socks = []
+    for i in range(n):
+        sock = server.connect()
+        sock.sendall(b"%d\n" % i)
+        assert sock.recv(64) == b"%d\n" % i
+        socks.append(sock)
+    assert len(server.children()) == n
+    return socks
+
+
+def ended_by_server(sock):
+    """True when the peer's end is an EOF or a reset; a hang raises timeout."""
+    try:
+        return sock.recv(64) == b""
+    except ConnectionResetError:
+        return True
+
+
+def exit_status(server, seconds):
+    try:
+        return server.proc.wait(timeout=refkit.scaled(seconds))
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"server still running {seconds} s after the signal: {server.log()}")
+
+
+def tree_is_gone(server, pids):
+    """No process the server ever had is left: not alive, not a zombie,
+    not re-parented to us."""
+    return not [p for p in pids if refkit.state(p) is not None] and not refkit.orphans(server.pid)
+
+
+def test_sigterm_with_100_connections_ends_everything_and_exits_0(start_server):
+    """SIGTERM with 100 live connections: exit status 0 within the grace
+    period, every client sees EOF or a reset (none hangs), no process of
+    the server's tree remains."""
+    server = start_server()
+    socks = open_served(server, 100)
+    tree = set(refkit.descendants(server.pid))
+    server.signal(signal.SIGTERM)
+    assert exit_status(server, GRACE + 5) == 0
+    for sock in socks:
+        sock.settimeout(refkit.scaled(5))
+        assert ended_by_server(sock)
+        sock.close()
+    assert refkit.wait_for(lambda: tree_is_gone(server, tree), 5)
+
+
+def test_port_is_free_at_once_after_sigterm(start_server):
+    """Right after the server has exited on SIGTERM (its connections ended
+    by it), a new server binds the same port and serves."""
+    server = start_server()
+    socks = open_served(server, 10)
+    server.signal(signal.SIGTERM)
+    assert exit_status(server, GRACE + 5) == 0
+    again = start_server(port=server.port)
+    assert refkit.echo_once(again) == b"ping\n"
+    for sock in socks:
+        sock.close()
+
+
+def test_sigint_ends_the_server_like_sigterm(start_server):
+    """SIGINT (^C) ends the children, reaps them and exits 0."""
+    server = start_server()
+    socks = open_served(server, 3)
+    tree = set(server.children())
+    server.signal(signal.SIGINT)
+    assert exit_status(server, GRACE + 5) == 0
+    assert tree_is_gone(server, tree)
+    for sock in socks:
+        sock.close()
+
+
+def test_child_that_survives_sigterm_is_killed_after_the_grace_period(start_server):
+    """A child that does not act on SIGTERM (here: stopped with SIGSTOP,
+    so the signal stays pending) is SIGKILLed once -g seconds have passed;
+    the server still reaps it and exits 0."""
+    server = start_server("-g", "1")
+    socks = open_served(server, 2)
+    stuck = server.children()[0]
+    os.kill(stuck, signal.SIGSTOP)
+    assert refkit.wait_for(lambda: refkit.state(stuck) == "T", 5)
+    t0 = time.monotonic()
+    server.signal(signal.SIGTERM)
+    assert exit_status(server, 1 + 5) == 0
+    assert time.monotonic() - t0 >= 0.9, "did not wait the grace period"
+    assert tree_is_gone(server, [stuck])
+    for sock in socks:
+        sock.close()
+
+
+def test_drain_lets_open_connections_finish(start_server):
+    """With --drain, SIGTERM closes the listening socket but leaves the
+    children serving; the server exits 0 once the last client has left."""
+    server = start_server("--drain")
+    socks = open_served(server, 3)
+    server.signal(signal.SIGTERM)
+    assert refkit.wait_for(lambda: refused(server), 5), "still accepting"
+    for i, sock in enumerate(socks):
+        sock.sendall(b"after %d\n" % i)
+        assert sock.recv(64) == b"after %d\n" % i
+    socks.pop().close()
+    socks.pop().close()
+    assert server.wait_children(lambda kids: len(kids) == 1) != []
+    assert server.proc.poll() is None, "exited with a client still connected"
+    socks.pop().close()
+    assert exit_status(server, 5) == 0
+
+
+def test_second_sigterm_ends_a_draining_server(start_server):
+    """A second SIGTERM during --drain ends the children after all: clients
+    see EOF or a reset and the server exits 0."""
+    server = start_server("--drain")
+    socks = open_served(server, 2)
+    server.signal(signal.SIGTERM)
+    assert refkit.wait_for(lambda: refused(server), 5), "still accepting"
+    server.signal(signal.SIGTERM)
+    assert exit_status(server, GRACE + 5) == 0
+    for sock in socks:
+        sock.settimeout(refkit.scaled(5))
+        assert ended_by_server(sock)
+        sock.close()
+
+
+def refused(server):
+    try:
+        socket.create_connection(server.address(), timeout=refkit.scaled(5)).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_sighup_is_harmless(start_server):
+    """SIGHUP to the server's whole process group (as a hangup of its
+    terminal would send) ends neither the server nor its children: an open
+    connection keeps echoing and a new one is served."""
+    server = start_server()
+    with server.connect() as sock:
+        sock.sendall(b"before\n")
+        assert sock.recv(64) == b"before\n"
+        os.killpg(server.pid, signal.SIGHUP)
+        sock.sendall(b"after\n")
+        assert sock.recv(64) == b"after\n"
+        assert refkit.echo_once(server) == b"ping\n"
+        assert server.proc.poll() is None
