@@ -23,4 +23,4 @@ demo: $(STAGE_BINS) $(PROGS)
 	$(PYTHON) demo/demo.py --build $(B) $(if $(STEP),--step)
 
 demo-test: $(STAGE_BINS) $(PROGS)
-	$(PYTHON) -m pytest -q tests/demo
+	BUILD=$(B) $(PYTHON) -m pytest -q -p no:cacheprovider tests/demo
