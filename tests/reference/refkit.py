@@ -4,6 +4,7 @@ what it proves; this module only knows how to look.
 """
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -216,3 +217,18 @@ def recv_all(sock):
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+def fill_until_blocked(sock, limit=100 << 20):
+    """Sends without ever reading until the connection takes no more for a
+    while (the server's child is then stuck in write); returns bytes sent."""
+    sock.setblocking(False)
+    chunk, sent = b"x" * 65536, 0
+    while sent < limit:
+        if not select.select([], [sock], [], scaled(0.5))[1]:
+            return sent
+        try:
+            sent += sock.send(chunk)
+        except BlockingIOError:
+            continue
+    return sent

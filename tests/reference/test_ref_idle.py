@@ -2,28 +2,12 @@
 nor read for that long closes the connection and exits ... idle or stuck
 clients cannot hold slots forever"; active ones are untouched).
 """
-import select
 import socket
 import time
 
 import refkit
 
 IDLE = 1    # seconds, the -t under test
-
-
-def fill_until_blocked(sock, limit=100 << 20):
-    """Sends without ever reading until the connection takes no more for a
-    while (the server's child is then stuck in write); returns bytes sent."""
-    sock.setblocking(False)
-    chunk, sent = b"x" * 65536, 0
-    while sent < limit:
-        if not select.select([], [sock], [], refkit.scaled(0.5))[1]:
-            return sent
-        try:
-            sent += sock.send(chunk)
-        except BlockingIOError:
-            continue
-    return sent
 
 
 def test_idle_timeout_closes_a_silent_client(start_server):
@@ -44,7 +28,7 @@ def test_idle_timeout_closes_a_client_that_never_reads(start_server):
     the child gives up and exits, freeing the slot."""
     server = start_server("-t", str(IDLE))
     with server.connect() as sock:
-        sent = fill_until_blocked(sock)
+        sent = refkit.fill_until_blocked(sock)
         assert sent < 100 << 20, "the server took 100 MiB without echoing it"
         assert server.children(), "the child ended before the timeout could matter"
         assert server.wait_children(lambda kids: not kids, seconds=IDLE + 5) == []
