@@ -1,0 +1,515 @@
+"""The benchmark run behind `make bench`: the reference echo server and
+client against the peers a user would pick instead, and against the floors
+of this machine, all measured by bench/loadgen in one run, interleaved.
+
+usage: bench.py --build DIR [--quick] [--reps N] [--out DIR]
+
+Writes DIR/results.json, DIR/table.md and DIR/chart.png (see bench/README.md).
+Every measurement is a separate loadgen process with a time bound: a peer
+that fails or hangs is recorded with the reason and the run goes on.
+"""
+import argparse
+import ctypes
+import datetime
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+FULL = dict(reps=5, rate_secs=2.0, bulk_bytes=1 << 30, ping_rounds=5000,
+            hold_k=1000, fork_secs=2.0, floor_bytes=2 << 30,
+            client_bytes=1 << 30, client_reps=3)
+QUICK = dict(reps=1, rate_secs=0.5, bulk_bytes=64 << 20, ping_rounds=1000,
+             hold_k=200, fork_secs=0.5, floor_bytes=256 << 20,
+             client_bytes=128 << 20, client_reps=1)
+
+WAIT = 5.0      # loadgen's bound on any single wait (-T)
+SLACK = 30.0    # what a whole loadgen run may take beyond its nominal length
+
+
+def python_peer():
+    """The suite helper's ForkingTCPServer wrapper if it has one, else ours."""
+    shared = os.path.join(ROOT, "tests", "peers", "forking_echo.py")
+    return shared if os.path.exists(shared) else os.path.join(HERE, "peers", "forking_echo.py")
+
+
+def servers(build):
+    """name -> argv with {port}.  Peers listen on 127.0.0.1 only (busybox nc
+    cannot choose, it takes every address).  Limits that would stop a peer
+    from holding the K connections are lifted; tcpserver's DNS and ident
+    lookups are off, or it would query the network for every connection."""
+    return {
+        "reference": [os.path.join(build, "echo-server"), "-c", "100000", "{port}"],
+        "socat-PIPE": ["socat", "TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", "PIPE"],
+        "socat-EXEC": ["socat", "TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", "EXEC:cat"],
+        "ncat": ["ncat", "-l", "127.0.0.1", "{port}", "-k", "-m", "100000", "--exec", "/bin/cat"],
+        "tcpserver": ["tcpserver", "-HRl0", "-c", "1000", "127.0.0.1", "{port}", "cat"],
+        "busybox-nc": ["busybox", "nc", "-ll", "-p", "{port}", "-e", "cat"],
+        "python-forking": [sys.executable, python_peer(), "{port}"],
+    }
+
+
+def clients(build):
+    return {
+        "echo-client": [os.path.join(build, "echo-client"), "127.0.0.1", "{port}"],
+        "socat": ["socat", "-", "TCP:127.0.0.1:{port}"],
+        "nc.openbsd": ["nc.openbsd", "-N", "127.0.0.1", "{port}"],
+        "ncat": ["ncat", "127.0.0.1", "{port}"],
+    }
+
+
+# metric -> (what, unit, higher is better, the floor it is held against)
+METRICS = {
+    "rate1": ("connection rate, 1 worker", "conn/s", True, "fork"),
+    "rate8": ("connection rate, 8 workers", "conn/s", True, "fork"),
+    "bulk": ("bulk echo, one connection", "MiB/s", True, "bw"),
+    "p50": ("1-byte round trip p50", "us", False, "rtt_p50"),
+    "p99": ("1-byte round trip p99", "us", False, "rtt_p99"),
+    "kib_per_conn": ("PSS per held connection", "KiB", False, None),
+    "reap_ms": ("reap after the last close", "ms", False, None),
+}
+FLOORS = {
+    "fork": ("fork+_exit+waitpid", "forks/s"),
+    "bw": ("one-way loopback, sender+sink", "MiB/s"),
+    "rtt_p50": ("two-thread 1-byte round trip p50", "us"),
+    "rtt_p99": ("two-thread 1-byte round trip p99", "us"),
+}
+
+
+def become_subreaper():
+    """Orphans of the peers (socat's cat, ncat's children) come to us, not
+    to an init that may leave them zombies for the next measurement."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def reap_orphans():
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] != 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def free_port():
+    """A port below the ephemeral range, so no client socket of an earlier
+    run (in TIME_WAIT) holds it: binding without SO_REUSEADDR proves that."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+def listening(port):
+    """Whether anything listens on port, read from /proc: probing with a
+    connection would spawn a child in every server."""
+    want = ":%04X" % port
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                for line in f.readlines()[1:]:
+                    fields = line.split()
+                    if fields[1].endswith(want) and fields[3] == "0A":
+                        return True
+        except OSError:
+            pass
+    return False
+
+
+class Server:
+    def __init__(self, argv, logdir, name):
+        self.port = free_port()
+        self.argv = [a.replace("{port}", str(self.port)) for a in argv]
+        self.log = open(os.path.join(logdir, name + ".log"), "ab")
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=self.log,
+                                     start_new_session=True)
+        end = time.monotonic() + 10
+        while not listening(self.port):
+            if self.proc.poll() is not None or time.monotonic() > end:
+                self.stop()
+                raise RuntimeError("did not start listening (see the log)")
+            time.sleep(0.01)
+        return self
+
+    __enter__ = start
+
+    def stop(self):
+        if self.proc is None:
+            self.log.close()
+            return
+        for sig, grace in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        # The group may outlive its leader (ncat's children keep running).
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        reap_orphans()
+        self.log.close()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def loadgen(binary, mode, *args, bound):
+    """One loadgen run: its JSON, or {"error": why}."""
+    argv = [binary, mode, "-T", str(WAIT), *map(str, args)]
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=bound)
+    except subprocess.TimeoutExpired:
+        return {"error": "hung: killed after %.0f s" % bound}
+    lines = p.stdout.strip().splitlines()
+    try:
+        out = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        return {"error": "exit %d: %s" % (p.returncode, p.stderr.strip()[:200])}
+    if p.returncode != 0 and "error" not in out:
+        out["error"] = "exit %d" % p.returncode
+    return out
+
+
+class Results:
+    """metric runs per subject: a number, or an error string."""
+
+    def __init__(self):
+        self.runs = {}
+
+    def add(self, group, subject, metric, out, key):
+        runs = self.runs.setdefault(group, {}).setdefault(subject, {}).setdefault(metric, [])
+        if "error" in out:
+            runs.append(out["error"])
+        elif key == "reap_ms" and out.get("unreaped"):
+            runs.append("%d children not reaped after %.0f s" % (out["unreaped"], 2 * WAIT))
+        else:
+            runs.append(out[key])
+
+    def summary(self, group, subject, metric):
+        runs = self.runs.get(group, {}).get(subject, {}).get(metric, [])
+        nums = [r for r in runs if not isinstance(r, str)]
+        errors = sorted({r for r in runs if isinstance(r, str)})
+        s = {"runs": runs, "errors": errors}
+        if nums:
+            s.update(median=statistics.median(nums), min=min(nums), max=max(nums))
+        return s
+
+
+def measure_floors(lg, cfg, res):
+    out = loadgen(lg, "fork", "-t", cfg["fork_secs"], bound=cfg["fork_secs"] + SLACK)
+    res.add("floors", "floor", "fork", out, "forks_per_s")
+    out = loadgen(lg, "floor-bw", "-n", cfg["floor_bytes"], bound=SLACK)
+    res.add("floors", "floor", "bw", out, "mib_per_s")
+    out = loadgen(lg, "floor-rtt", "-n", cfg["ping_rounds"], bound=SLACK)
+    res.add("floors", "floor", "rtt_p50", out, "p50_us")
+    res.add("floors", "floor", "rtt_p99", out, "p99_us")
+
+
+def measure_server(lg, cfg, res, name, argv, logdir):
+    add = lambda metric, out, key: res.add("servers", name, metric, out, key)
+    srv = Server(argv, logdir, name)
+    try:
+        srv.start()
+    except (RuntimeError, OSError) as e:
+        for metric in METRICS:
+            add(metric, {"error": str(e)}, None)
+        return
+    try:
+        p = ["-p", srv.port]
+        for workers in (1, 8):
+            out = loadgen(lg, "rate", *p, "-c", workers, "-t", cfg["rate_secs"],
+                          bound=cfg["rate_secs"] + SLACK)
+            if out.get("errors"):
+                out = {"error": "%d connections failed: %s" % (out["errors"], out["last_error"])}
+            add("rate%d" % workers, out, "conns_per_s")
+        add("bulk", loadgen(lg, "bulk", *p, "-n", cfg["bulk_bytes"], bound=SLACK), "mib_per_s")
+        out = loadgen(lg, "ping", *p, "-s", srv.proc.pid, "-n", cfg["ping_rounds"], bound=SLACK)
+        add("p50", out, "p50_us")
+        add("p99", out, "p99_us")
+        out = loadgen(lg, "hold", *p, "-s", srv.proc.pid, "-k", cfg["hold_k"], bound=SLACK + 60)
+        add("kib_per_conn", out, "kib_per_conn")
+        add("reap_ms", out, "reap_ms")
+    finally:
+        srv.stop()
+
+
+def measure_client(lg, cfg, res, name, argv, port, infile):
+    argv = [a.replace("{port}", str(port)) for a in argv]
+    n = cfg["client_bytes"]
+    bound = SLACK + n / (50 << 20)      # even 50 MiB/s finishes in time
+    with open(infile, "rb") as src:
+        t0 = time.monotonic()
+        cli = subprocess.Popen(argv, stdin=src, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+        chk = subprocess.Popen([lg, "check", "-n", str(n)], stdin=cli.stdout,
+                               stdout=subprocess.PIPE, text=True)
+        cli.stdout.close()
+        try:
+            report, _ = chk.communicate(timeout=bound)
+            secs = time.monotonic() - t0
+            rc = cli.wait(WAIT)
+            out = json.loads(report.strip().splitlines()[-1])
+            if "error" not in out and rc != 0:
+                out = {"error": "client exit %d" % rc}
+            out["mib_per_s"] = n / secs / (1 << 20)
+        except subprocess.TimeoutExpired:
+            out = {"error": "hung: killed after %.0f s" % bound}
+        except (ValueError, IndexError):
+            out = {"error": "checker printed nothing"}
+        finally:
+            for p in (cli, chk):
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+    res.add("clients", name, "client", out, "mib_per_s")
+
+
+def run(args, cfg):
+    lg = os.path.join(args.build, "bench", "loadgen")
+    out = args.out
+    os.makedirs(os.path.join(out, "logs"), exist_ok=True)
+    logdir = os.path.join(out, "logs")
+    res = Results()
+    srv = servers(args.build)
+    names = list(srv)
+    started = time.monotonic()
+    for rep in range(cfg["reps"]):
+        # Interleaved: each repetition visits every subject, starting from a
+        # different one, so slow drift on a shared machine hits all alike.
+        order = names[rep % len(names):] + names[:rep % len(names)]
+        print("rep %d/%d: floors, %s" % (rep + 1, cfg["reps"], ", ".join(order)), flush=True)
+        measure_floors(lg, cfg, res)
+        for name in order:
+            measure_server(lg, cfg, res, name, srv[name], logdir)
+
+    cli = clients(args.build)
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    fd, infile = tempfile.mkstemp(prefix="bench-input-", dir=shm)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            subprocess.run([lg, "gen", "-n", str(cfg["client_bytes"])], stdout=f, check=True)
+        with Server(srv["reference"], logdir, "client-server") as ref:
+            for rep in range(cfg["client_reps"]):
+                order = list(cli)[rep % len(cli):] + list(cli)[:rep % len(cli)]
+                print("clients rep %d/%d: %s" % (rep + 1, cfg["client_reps"], ", ".join(order)),
+                      flush=True)
+                for name in order:
+                    measure_client(lg, cfg, res, name, cli[name], ref.port, infile)
+    finally:
+        os.unlink(infile)
+
+    data = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "config": dict(cfg, quick=args.quick),
+        "seconds": round(time.monotonic() - started, 1),
+        "commands": {"servers": srv, "clients": cli},
+        "floors": {m: res.summary("floors", "floor", m) for m in FLOORS},
+        "servers": {n: {m: res.summary("servers", n, m) for m in METRICS} for n in names},
+        "clients": {n: res.summary("clients", n, "client") for n in cli},
+    }
+    data["targets"] = targets(data)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(data, f, indent=1)
+    text = table(data)
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(text)
+    print(text)
+    chart(data, out)
+    print("wrote %s/results.json, table.md, chart.png" % out)
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cpus": os.cpu_count(), "cpu": model, "kernel": platform.release(),
+            "load_at_end": os.getloadavg()}
+
+
+def median(s):
+    return s.get("median")
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def targets(d):
+    """The issue's targets for the reference, each with the figures it
+    compares: [what, value, goal, met]."""
+    ref = {m: median(s) for m, s in d["servers"]["reference"].items()}
+    peers = [n for n in d["servers"] if n != "reference"]
+    floor = {m: median(s) for m, s in d["floors"].items()}
+
+    def best(metric, higher):
+        vals = [median(d["servers"][n][metric]) for n in peers]
+        vals = [v for v in vals if v is not None]
+        return (max(vals) if higher else min(vals)) if vals else None
+
+    best_client = max((median(s) for n, s in d["clients"].items()
+                       if n != "echo-client" and median(s) is not None), default=None)
+    ref_client = median(d["clients"]["echo-client"])
+    rows = [
+        ("rate, 8 workers / best peer", ratio(ref["rate8"], best("rate8", True)), ">= 3.0"),
+        ("rate, 8 workers / fork floor", ratio(ref["rate8"], floor["fork"]), ">= 1.2"),
+        ("rate, 1 worker / fork floor", ratio(ref["rate1"], floor["fork"]), ">= 0.85"),
+        ("bulk / best peer", ratio(ref["bulk"], best("bulk", True)), ">= 1.25"),
+        ("bulk / one-way floor", ratio(ref["bulk"], floor["bw"]), ">= 0.55"),
+        ("p50 / floor p50", ratio(ref["p50"], floor["rtt_p50"]), "<= 1.05"),
+        ("p99 / floor p99", ratio(ref["p99"], floor["rtt_p99"]), "<= 1.5"),
+        ("PSS per held connection, KiB", ref["kib_per_conn"], "<= 24"),
+        ("reap after last close, ms", ref["reap_ms"], "<= 50"),
+        ("reap / fastest peer", ratio(ref["reap_ms"], best("reap_ms", False)), "<= 1.0"),
+        ("client / best peer client", ratio(ref_client, best_client), ">= 1.2"),
+        ("client / one-way floor", ratio(ref_client, floor["bw"]), ">= 0.5"),
+    ]
+    out = []
+    for what, value, goal in rows:
+        op, limit = goal.split()
+        met = None if value is None else (value >= float(limit) if op == ">=" else value <= float(limit))
+        out.append({"what": what, "value": value, "goal": goal, "met": met})
+    return out
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    return "%.0f" % v if abs(v) >= 100 else "%.1f" % v if abs(v) >= 10 else "%.2f" % v
+
+
+def cell(s):
+    if "median" not in s:
+        return "FAILED"
+    text = "%s (%s–%s)" % (fmt(s["median"]), fmt(s["min"]), fmt(s["max"]))
+    return text + (" [%d failed]" % len([r for r in s["runs"] if isinstance(r, str)])
+                   if s["errors"] else "")
+
+
+def table(d):
+    """Markdown: one table per metric, every ratio to the reference and the floor."""
+    c = d["config"]
+    lines = ["# echo benchmark, %s" % d["date"], "",
+             "%d CPUs (%s), Linux %s; %d repetitions, median (min–max); "
+             "%d held connections; bulk %d MiB; client batch %d MiB; load at end %.1f." % (
+                 d["machine"]["cpus"], d["machine"]["cpu"], d["machine"]["kernel"], c["reps"],
+                 c["hold_k"], c["bulk_bytes"] >> 20, c["client_bytes"] >> 20,
+                 d["machine"]["load_at_end"][0]), ""]
+    lines += ["## Floors", "", "| floor | value | unit |", "|---|---|---|"]
+    for m, (what, unit) in FLOORS.items():
+        lines.append("| %s | %s | %s |" % (what, cell(d["floors"][m]), unit))
+    errors = []
+    for m, (what, unit, higher, floor) in METRICS.items():
+        ref = median(d["servers"]["reference"][m])
+        fl = median(d["floors"][floor]) if floor else None
+        lines += ["", "## %s (%s, %s is better)" % (what, unit, "higher" if higher else "lower"), "",
+                  "| server | median (min–max) | ÷ reference |%s" % (" ÷ floor |" if floor else ""),
+                  "|---|---|---|%s" % ("---|" if floor else "")]
+        for n, metrics in d["servers"].items():
+            s = metrics[m]
+            v = median(s)
+            lines.append("| %s | %s | %s |%s" % (n, cell(s), fmt(ratio(v, ref)),
+                                                 " %s |" % fmt(ratio(v, fl)) if floor else ""))
+            errors += ["%s, %s: %s" % (n, what, e) for e in s["errors"]]
+    lines += ["", "## Client: %d MiB batch through the reference server (MiB/s)" % (c["client_bytes"] >> 20),
+              "", "| client | median (min–max) | ÷ echo-client | ÷ one-way floor |", "|---|---|---|---|"]
+    ref = median(d["clients"]["echo-client"])
+    for n, s in d["clients"].items():
+        lines.append("| %s | %s | %s | %s |" % (n, cell(s), fmt(ratio(median(s), ref)),
+                                               fmt(ratio(median(s), median(d["floors"]["bw"])))))
+        errors += ["client %s: %s" % (n, e) for e in s["errors"]]
+    lines += ["", "## Targets for the reference", "", "| target | value | goal | met |", "|---|---|---|---|"]
+    for t in d["targets"]:
+        met = "?" if t["met"] is None else "yes" if t["met"] else "**no**"
+        lines.append("| %s | %s | %s | %s |" % (t["what"], fmt(t["value"]), t["goal"], met))
+    if errors:
+        lines += ["", "## Failures", ""] + ["- " + e for e in errors]
+    return "\n".join(lines) + "\n"
+
+
+def chart(d, out):
+    """One panel per metric: a bar per server (median, min–max whiskers),
+    the floor as a dashed line."""
+    dat = os.path.join(out, "chart.dat")
+    panels = [(m, what, unit, median(d["floors"][floor]) if floor else None)
+              for m, (what, unit, _, floor) in METRICS.items()]
+    with open(dat, "w") as f:
+        for m, *_ in panels:
+            for n, metrics in d["servers"].items():
+                s = metrics[m]
+                f.write('"%s" %s %s %s\n' % (n, s.get("median", "NaN"), s.get("min", "NaN"),
+                                            s.get("max", "NaN")))
+            f.write("\n\n")
+        for n, s in d["clients"].items():
+            f.write('"%s" %s %s %s\n' % (n, s.get("median", "NaN"), s.get("min", "NaN"),
+                                        s.get("max", "NaN")))
+    panels.append(("client", "client, %d MiB batch" % (d["config"]["client_bytes"] >> 20),
+                   "MiB/s", median(d["floors"]["bw"])))
+    gp = ["set terminal pngcairo size 1600,900 font ',9'",
+          "set output '%s'" % os.path.join(out, "chart.png"),
+          "set multiplot layout 2,4 title 'echo servers and clients, %s, %d CPUs "
+          "(bars: median, whiskers: min-max, dashed: floor)'" % (d["date"], d["machine"]["cpus"]),
+          "set style fill solid 0.6", "set boxwidth 0.7", "set xtics rotate by -40 nomirror",
+          "set yrange [0:*]", "unset key", "set grid ytics"]
+    for i, (m, what, unit, fl) in enumerate(panels):
+        gp.append("set title '%s (%s)'" % (what, unit))
+        line = ", %s with lines dt 2 lw 2 lc rgb 'black'" % fl if fl else ""
+        gp.append("plot '%s' index %d using 0:2:xtic(1) with boxes lc rgb '#4477aa', "
+                  "'' index %d using 0:2:3:4 with yerrorbars pt 0 lc rgb 'black'%s"
+                  % (dat, i, i, line))
+    gp.append("unset multiplot")
+    script = os.path.join(out, "chart.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(gp) + "\n")
+    r = subprocess.run(["gnuplot", script], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        print("gnuplot failed: " + r.stderr.strip(), file=sys.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", required=True, help="the build directory (make's $(B))")
+    ap.add_argument("--quick", action="store_true", help="a short smoke run")
+    ap.add_argument("--reps", type=int, help="repetitions (default 5, quick 1)")
+    ap.add_argument("--out", help="where results go (default BUILD/bench)")
+    args = ap.parse_args()
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.reps:
+        cfg["reps"] = args.reps
+    args.out = args.out or os.path.join(args.build, "bench")
+    become_subreaper()
+    run(args, cfg)
+
+
+if __name__ == "__main__":
+    main()

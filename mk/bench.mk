@@ -1,0 +1,20 @@
+# The benchmark (issue 6): bench/loadgen drives the reference server and
+# client, the peers from Debian, and the machine's floors; bench/bench.py
+# runs it all interleaved and writes $(B)/bench/results.json, table.md and
+# chart.png.  See bench/README.md.
+#
+#   make bench                 the full run, about 8 minutes
+#   make bench BENCH_QUICK=1   a smoke run, about a minute
+
+BENCH_QUICK ?=
+
+.PHONY: bench
+$(B)/bench:
+	mkdir -p $@
+
+# -pthread: the bulk and floor modes run their two ends as threads.
+$(B)/bench/loadgen: bench/loadgen.c | $(B)/bench
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+bench: $(PROGS) $(B)/bench/loadgen
+	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1 yes true,$(BENCH_QUICK)),--quick)
