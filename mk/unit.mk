@@ -1,0 +1,50 @@
+# Unit tests: tests/unit/test_*.c, one cmocka binary each, linked with the
+# shared harness and the library exactly as the programs use it.
+#   make unit            build and run them all
+#   make unit-valgrind   the same binaries under valgrind memcheck
+#   make build/unit/test_echo && build/unit/test_echo   one binary
+# CMOCKA_TEST_ABORT and CMOCKA_MESSAGE_OUTPUT work as cmocka documents.
+
+UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+UNIT_HDR  = tests/unit/harness.h src/*.h
+
+# Every call of these in the test binaries, the library's included, goes to
+# the harness's __wrap_X (fault injection, see tests/unit/harness.c).
+UNIT_WRAP = -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=accept4
+
+CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
+CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)
+
+# A test that hangs is killed after 60 s times this; valgrind is slower.
+UNIT_VALGRIND_SCALE ?= 10
+VALGRIND ?= valgrind
+VALGRIND_FLAGS = --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+                 --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+                 --trace-children=yes
+
+.PHONY: unit unit-valgrind unit-build
+# Keep the objects: they are intermediate to make, but relinking is cheaper.
+.SECONDARY: $(UNIT_BIN:=.o) $(B)/unit/harness.o
+unit-build: $(UNIT_BIN)
+
+$(B)/unit:
+	mkdir -p $@
+
+$(B)/unit/%.o: tests/unit/%.c $(UNIT_HDR) | $(B)/unit
+	$(CC) $(CPPFLAGS) -Itests/unit $(CMOCKA_CFLAGS) $(WARN) $(CFLAGS) -pthread -c -o $@ $<
+
+$(B)/unit/test_%: $(B)/unit/test_%.o $(B)/unit/harness.o $(B)/libecho.a
+	$(CC) $(CFLAGS) -pthread $(LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+# Every binary runs even after one fails, so each prints its summary.
+unit: $(UNIT_BIN)
+	@status=0; for t in $(UNIT_BIN); do \
+	    echo "== $$t"; $$t || status=1; \
+	done; exit $$status
+
+unit-valgrind: $(UNIT_BIN)
+	@status=0; for t in $(UNIT_BIN); do \
+	    echo "== valgrind $$t"; \
+	    UNIT_TIMEOUT_SCALE=$(UNIT_VALGRIND_SCALE) $(VALGRIND) $(VALGRIND_FLAGS) $$t || status=1; \
+	done; exit $$status
