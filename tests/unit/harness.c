@@ -383,8 +383,8 @@ read_upto(int fd, void *buf, size_t cap, size_t *got)
 
 /* ---- Peer threads -------------------------------------------------- */
 
-static void
-start_peer(struct peer *p, void *(*fn)(void *), void *arg)
+void
+peer_start(struct peer *p, void *(*fn)(void *), void *arg)
 {
 	p->err = 0;
 	assert_int_equal(pthread_create(&p->tid, NULL, fn, arg), 0);
@@ -419,7 +419,7 @@ feeder_start(struct feeder *f, int fd, const void *buf, size_t len, enum feed_en
 	f->buf = buf;
 	f->len = len;
 	f->end = end;
-	start_peer(&f->peer, feeder_main, f);
+	peer_start(&f->peer, feeder_main, f);
 }
 
 static void *
@@ -441,7 +441,7 @@ collector_start(struct collector *c, int fd, size_t cap)
 	c->buf = xmalloc(cap + 1);
 	c->cap = cap;
 	c->len = 0;
-	start_peer(&c->peer, collector_main, c);
+	peer_start(&c->peer, collector_main, c);
 }
 
 static void *
@@ -478,7 +478,7 @@ asker_start(struct asker *a, int fd, const void *msg, size_t len, enum ask_end e
 	a->end = end;
 	a->reply = xmalloc(len);
 	a->got = a->surplus = 0;
-	start_peer(&a->peer, asker_main, a);
+	peer_start(&a->peer, asker_main, a);
 }
 
 /* keep: appends n bytes to a growing buffer.  0 or ENOMEM. */
@@ -544,7 +544,7 @@ server_start(struct server *s, int fd, enum server_mode mode, size_t limit)
 	s->limit = limit;
 	s->received = 0;
 	s->saw_eof = 0;
-	start_peer(&s->peer, server_main, s);
+	peer_start(&s->peer, server_main, s);
 }
 
 /* ---- Processes ----------------------------------------------------- */

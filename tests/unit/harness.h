@@ -106,6 +106,9 @@ struct peer {
 	int err;
 };
 
+/* peer_start: runs fn(arg) in a new thread, err 0 (main thread only). */
+void peer_start(struct peer *p, void *(*fn)(void *), void *arg);
+
 /* peer_join: waits for the thread to end; returns its err. */
 int peer_join(struct peer *p);
 

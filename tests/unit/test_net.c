@@ -1,0 +1,150 @@
+/*
+ * test_net.c - the accept loop's accept_retry() and accept_resource_error()
+ * (src/net.h), on a real loopback listener with a real client queued.
+ * accept_retry() calls accept4() (for SOCK_CLOEXEC), so the faults go there.
+ * Clauses quoted are from issue 2, "echo-server", and net.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "net.h"
+
+/* fd is the server's end of client's connection: a byte crosses from one to the other. */
+static void
+assert_connected(int fd, int client)
+{
+	char c = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(client, "k", 1), 1);
+	assert_int_equal(read(fd, &c, 1), 1);
+	assert_int_equal(c, 'k');
+}
+
+/*
+ * With a client queued and accept4() armed to fail `times` times with
+ * err, accept_retry() must retry and return the client's connection.
+ */
+static void
+assert_retried(int err, int times)
+{
+	int lfd, client, fd;
+
+	tcp_listener_with_client(&lfd, &client);
+	fault_fail(FAULT_ACCEPT4, lfd, times, err);
+	fd = accept_retry(lfd);
+	assert_int_equal(fault_armed(), 0);
+	assert_connected(fd, client);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(close(client), 0);
+	assert_int_equal(close(lfd), 0);
+}
+
+/* Issue 2: "accept loop retrying on EINTR" (a SIGCHLD without SA_RESTART). */
+static void
+accept_retry_retries_after_eintr(void **state)
+{
+	(void)state;
+	assert_retried(EINTR, 1);
+}
+
+/* Issue 2: "and on the transient errors accept(2) documents (ECONNABORTED ...)". */
+static void
+accept_retry_retries_after_econnaborted(void **state)
+{
+	(void)state;
+	assert_retried(ECONNABORTED, 1);
+}
+
+/* Issue 2: "(ECONNABORTED, EPROTO, ...)"; net.h names EPROTO too. */
+static void
+accept_retry_retries_after_eproto(void **state)
+{
+	(void)state;
+	assert_retried(EPROTO, 1);
+}
+
+/* Issue 2: "never exiting on them": not after one, nor after a run of them. */
+static void
+accept_retry_retries_a_run_of_transient_errors(void **state)
+{
+	(void)state;
+	assert_retried(ECONNABORTED, 5);
+}
+
+/*
+ * net.h: "Returns -1 with errno set for any other error: the caller
+ * decides between backing off (EMFILE, ...)".  EMFILE is handed back at
+ * once, and the queued connection is still there for the next call.
+ */
+static void
+accept_retry_returns_emfile_to_the_caller(void **state)
+{
+	int lfd, client, fd, err;
+
+	(void)state;
+	tcp_listener_with_client(&lfd, &client);
+	fault_fail(FAULT_ACCEPT4, lfd, 1, EMFILE);
+	fd = accept_retry(lfd);
+	err = errno;
+	assert_int_equal(fd, -1);
+	assert_int_equal(err, EMFILE);
+	assert_int_equal(fault_armed(), 0);
+	assert_true(accept_resource_error(err));
+	fd = accept_retry(lfd);
+	assert_connected(fd, client);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(close(client), 0);
+	assert_int_equal(close(lfd), 0);
+}
+
+/* net.h: accept_resource_error is nonzero for "out of descriptors or memory for now" only. */
+static void
+accept_resource_error_names_only_passing_shortages(void **state)
+{
+	(void)state;
+	assert_true(accept_resource_error(EMFILE));
+	assert_true(accept_resource_error(ENFILE));
+	assert_true(accept_resource_error(ENOBUFS));
+	assert_true(accept_resource_error(ENOMEM));
+	assert_false(accept_resource_error(ECONNABORTED));
+	assert_false(accept_resource_error(EINTR));
+	assert_false(accept_resource_error(EBADF));
+	assert_false(accept_resource_error(EINVAL));
+}
+
+/* net.h: "the next connection ... as a close-on-exec descriptor". */
+static void
+accept_retry_returns_a_close_on_exec_descriptor(void **state)
+{
+	int lfd, client, fd, flags;
+
+	(void)state;
+	tcp_listener_with_client(&lfd, &client);
+	fd = accept_retry(lfd);
+	assert_true(fd >= 0);
+	flags = fcntl(fd, F_GETFD);
+	assert_true(flags >= 0);
+	assert_true(flags & FD_CLOEXEC);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(close(client), 0);
+	assert_int_equal(close(lfd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		harness_test(accept_retry_retries_after_eintr),
+		harness_test(accept_retry_retries_after_econnaborted),
+		harness_test(accept_retry_retries_after_eproto),
+		harness_test(accept_retry_retries_a_run_of_transient_errors),
+		harness_test(accept_retry_returns_emfile_to_the_caller),
+		harness_test(accept_resource_error_names_only_passing_shortages),
+		harness_test(accept_retry_returns_a_close_on_exec_descriptor),
+	};
+
+	return cmocka_run_group_tests(tests, harness_group_setup, NULL);
+}
