@@ -1,6 +1,8 @@
-"""Plumbing for the reference-server tests: /proc readings, a server
-runner, and bounded waits.  Kept small on purpose: each test file says
-what it proves; this module only knows how to look.
+"""Plumbing for the reference-server tests: a server runner, bounded waits,
+and the few /proc readings the conformance suite's helpers
+(tests/integration/conformance, imported here) do not have.  Kept small on
+purpose: each test file says what it proves; this module only knows how
+to look.
 """
 import os
 import re
@@ -11,6 +13,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from conformance import procfs, procs
+from conformance.procfs import descendants, fd_count, rss_kib  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get("ECHO_SERVER", str(ROOT / "build" / "echo-server"))
@@ -50,40 +55,18 @@ def stat_fields(pid):
 
 
 def state(pid):
-    fields = stat_fields(pid)
-    return fields[0] if fields else None
+    """R, S, T, Z...; None when pid does not exist."""
+    p = procfs.proc(pid)
+    return p.state if p else None
 
 
 def children(pid):
-    """Pids of pid's children, zombies included (they still hold a slot)."""
+    """Pids of pid's children, zombies included (they still hold a slot).
+    One small file, not a walk of /proc: cheap enough to sample in a loop."""
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except (FileNotFoundError, ProcessLookupError):
         return []
-
-
-def descendants(pid):
-    """Every process below pid, found by walking the parent links in /proc."""
-    kids = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = stat_fields(entry.name)
-            if fields:
-                kids.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for kid in kids.get(todo.pop(), []):
-            found.append(kid)
-            todo.append(kid)
-    return found
-
-
-def zombies(pids):
-    return [p for p in pids if state(p) == "Z"]
-
-
-def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 def cpu_seconds(pid):
@@ -92,21 +75,7 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def rss_kib(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def make_subreaper():
-    """Orphans of the servers under test are re-parented to this process
-    instead of init, so a leftover of a server's tree stays visible."""
-    import ctypes
-    PR_SET_CHILD_SUBREAPER = 36
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+make_subreaper = procs.become_subreaper
 
 
 # ---- the server under test -------------------------------------------------

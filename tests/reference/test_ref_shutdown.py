@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+from conformance import procfs
 
 import refkit
 
@@ -46,10 +47,10 @@ def exit_status(server, seconds):
         pytest.fail(f"server still running {seconds} s after the signal: {server.log()}")
 
 
-def tree_is_gone(server, pids):
-    """No process the server ever had is left: not alive, not a zombie,
-    not re-parented to us."""
-    return not [p for p in pids if refkit.state(p) is not None] and not refkit.orphans(server.pid)
+def tree_is_gone(server, tree):
+    """No process of tree (Procs seen below the server) is running, and
+    none is left re-parented to us, zombie or not."""
+    return all(procfs.ended(p) for p in tree) and not refkit.orphans(server.pid)
 
 
 def test_sigterm_with_100_connections_ends_everything_and_exits_0(start_server):
@@ -58,7 +59,7 @@ def test_sigterm_with_100_connections_ends_everything_and_exits_0(start_server):
     the server's tree remains."""
     server = start_server()
     socks = open_served(server, 100)
-    tree = set(refkit.descendants(server.pid))
+    tree = refkit.descendants(server.pid).values()
     server.signal(signal.SIGTERM)
     assert exit_status(server, GRACE + 5) == 0
     for sock in socks:
@@ -85,7 +86,7 @@ def test_sigint_ends_the_server_like_sigterm(start_server):
     """SIGINT (^C) ends the children, reaps them and exits 0."""
     server = start_server()
     socks = open_served(server, 3)
-    tree = set(server.children())
+    tree = refkit.descendants(server.pid).values()
     server.signal(signal.SIGINT)
     assert exit_status(server, GRACE + 5) == 0
     assert tree_is_gone(server, tree)
@@ -100,13 +101,14 @@ def test_child_that_survives_sigterm_is_killed_after_the_grace_period(start_serv
     server = start_server("-g", "1")
     socks = open_served(server, 2)
     stuck = server.children()[0]
+    tree = refkit.descendants(server.pid).values()
     os.kill(stuck, signal.SIGSTOP)
     assert refkit.wait_for(lambda: refkit.state(stuck) == "T", 5)
     t0 = time.monotonic()
     server.signal(signal.SIGTERM)
     assert exit_status(server, 1 + 5) == 0
     assert time.monotonic() - t0 >= 0.9, "did not wait the grace period"
-    assert tree_is_gone(server, [stuck])
+    assert tree_is_gone(server, tree)
     for sock in socks:
         sock.close()
 
