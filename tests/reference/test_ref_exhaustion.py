@@ -26,7 +26,6 @@ FORK_FAILED = "fork (dropping connections until it works again)"
 # Soft limits only: raising them back needs no privilege (this machine's
 # root may lack CAP_SYS_RESOURCE), so the hard limits are set well above.
 HARD = 1024
-AS_NOBODY = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--")
 
 
 def prlimit_pid(pid, wrapper=(), **limits):
@@ -97,16 +96,16 @@ def test_tiny_descriptor_limit_serves_more_clients_than_descriptors(start_server
 
 # ---- fork failure ----------------------------------------------------------
 #
-# Root ignores RLIMIT_NPROC, so the server runs as `nobody` with a process
-# limit that leaves room for `spare` children.  The limit counts every
-# process of that user on the machine, so it is set from a fresh count;
-# a `nobody` process started elsewhere at the same moment can still make
-# these tests fail.
+# Root ignores RLIMIT_NPROC, so the server runs as a user of its own: a
+# numeric uid no one else has (this process's pid is unique, so is the uid),
+# since the limit counts every process of that user on the machine.  Its
+# process limit leaves room for `spare` children.
 
-NOBODY = 65534
+UID = 2_000_000 + os.getpid()
+AS_UID = ("setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups", "--")
 
 
-def nobody_processes():
+def processes_of(uid):
     count = 0
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -114,15 +113,15 @@ def nobody_processes():
                             if line.startswith("Uid:"))
         except (FileNotFoundError, ProcessLookupError, StopIteration):
             continue
-        count += int(uid_line.split()[1]) == NOBODY
+        count += int(uid_line.split()[1]) == uid
     return count
 
 
-def start_as_nobody(start_server, spare):
+def start_limited(start_server, spare):
     if os.geteuid() != 0:
-        pytest.skip("needs root to switch to nobody")
-    limit = nobody_processes() + 1 + spare
-    return start_server(wrapper=("prlimit", f"--nproc={limit}:{HARD}", *AS_NOBODY))
+        pytest.skip("needs root to switch users")
+    assert processes_of(UID) == 0
+    return start_server(wrapper=("prlimit", f"--nproc={1 + spare}:{HARD}", *AS_UID))
 
 
 def assert_dropped(server):
@@ -138,7 +137,7 @@ def test_fork_failure_drops_the_connection_and_logs_once(start_server):
     """With no process left to fork, each connection is closed (EOF or
     reset, within a bound), the server survives, and logs the failure
     once however many connections it drops."""
-    server = start_as_nobody(start_server, spare=0)
+    server = start_limited(start_server, spare=0)
     for _ in range(3):
         assert_dropped(server)
     assert server.proc.poll() is None
@@ -149,10 +148,10 @@ def test_fork_failure_drops_the_connection_and_logs_once(start_server):
 def test_fork_failure_ends_when_the_process_limit_is_raised(start_server):
     """After fork has failed, raising the running server's process limit
     is enough: the next client is served, and the recovery is logged."""
-    server = start_as_nobody(start_server, spare=0)
+    server = start_limited(start_server, spare=0)
     assert_dropped(server)
     # Only a process of the same user may change the limits of another.
-    prlimit_pid(server.pid, wrapper=AS_NOBODY, nproc=nobody_processes() + 10)
+    prlimit_pid(server.pid, wrapper=AS_UID, nproc=10)
     assert refkit.echo_once(server) == b"ping\n"
     assert "forking again" in server.log()
 
@@ -160,7 +159,7 @@ def test_fork_failure_ends_when_the_process_limit_is_raised(start_server):
 def test_fork_failure_ends_when_a_child_exits(start_server):
     """With room for one child: a second client is dropped while the first
     is served, and once the first leaves a third is served again."""
-    server = start_as_nobody(start_server, spare=1)
+    server = start_limited(start_server, spare=1)
     with server.connect() as first:
         first.sendall(b"first\n")
         assert first.recv(64) == b"first\n"
