@@ -19,16 +19,18 @@ mkdir -p "$logs"
 logs=$(cd "$logs" && pwd)	# absolute: the tests run processes elsewhere
 
 # -fno-sanitize-recover: an undefined-behaviour report ends the process, so
-# it also fails the test that caused it.  -O1 keeps the reports' stacks
-# readable while letting the compiler find the same code paths it finds at -O2.
+# it also fails the test that caused it.  -O1, as the sanitizers' manuals
+# advise: tolerable speed, and stacks in the reports that still read true.
 sanflags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 ldflags=$sanflags
-# gcc links libasan and libubsan as two shared libraries, and the shared
-# libubsan then ignores log_path and writes to stderr, where a forked
-# child's report is lost.  Linked statically it honours log_path.
+# gcc links libasan and libubsan as two shared libraries, each with its own
+# copy of the report plumbing: UBSan's reports then ignore log_path and go to
+# stderr, where a forked child's report is lost, and with only libubsan
+# static, ASan's reports go there instead.  Both static, all three runtimes
+# write whole reports to log_path.  clang has one combined runtime.
 case $("$cc" --version) in
 *clang*) ;;
-*) ldflags="$ldflags -static-libubsan" ;;
+*) ldflags="$ldflags -static-libasan -static-libubsan" ;;
 esac
 
 # One prefix for all three runtimes: clang's combined runtime takes a
