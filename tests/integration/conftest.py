@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance import client as fake
-from conformance import net, procs, report, spec
+from conformance import net, procfs, procs, report, spec
 from conformance.server import Server, ServerError
 from conformance.settings import Settings
 
@@ -211,22 +211,22 @@ def timeout(settings):
     return settings.timeout
 
 
-def _start_server(settings, tmp_path, port=None):
+def _start_server(settings, log_dir, port=None):
     """A started server; a port taken meanwhile by someone else is retried."""
     if missing := settings.missing_reference("server"):
         pytest.fail(_missing_message("server", missing), pytrace=False)
     for attempt in range(3):
         chosen = port or net.free_port()
-        srv = Server(settings.server_cmd, chosen, settings, tmp_path / f"server-{chosen}-{attempt}.log")
+        srv = Server(settings.server_cmd, chosen, settings, log_dir / f"server-{chosen}-{attempt}.log")
         try:
             return srv.start()
         except ServerError as e:
             srv.stop()
-            if port is None and attempt < 2 and any(
-                    s.inode not in srv.listen_inodes for s in procs.procfs.listeners(chosen)):
+            taken = any(s.inode not in srv.listen_inodes for s in procfs.listeners(chosen))
+            if port is None and attempt < 2 and taken:
                 continue
             pytest.fail(str(e), pytrace=False)
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable: the last attempt returns or fails")
 
 
 @pytest.fixture
@@ -237,18 +237,28 @@ def server(settings, tmp_path):
     srv.stop()
 
 
-@pytest.fixture
-def start_server(settings, tmp_path):
-    """Start another server (for instance on the same port as a stopped one)."""
+def _server_starter(settings, log_dir):
     started = []
 
     def start(port=None):
-        srv = _start_server(settings, tmp_path, port)
+        srv = _start_server(settings, log_dir, port)
         started.append(srv)
         return srv
     yield start
     for srv in reversed(started):
         srv.stop()
+
+
+@pytest.fixture
+def start_server(settings, tmp_path):
+    """Start another server (for instance on the port of a stopped one)."""
+    yield from _server_starter(settings, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def start_module_server(settings, tmp_path_factory):
+    """Start a server shared by the tests of one module."""
+    yield from _server_starter(settings, tmp_path_factory.mktemp("server"))
 
 
 @pytest.fixture

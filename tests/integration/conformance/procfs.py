@@ -103,27 +103,34 @@ class TcpSocket:
     local_port: int
     remote_port: int
     state: int
-    tx_queue: int       # for a listening socket: the backlog
     rx_queue: int       # for a listening socket: connections waiting for accept()
     inode: int
 
 
-def tcp_sockets():
+def tcp_sockets(listening_only=False):
+    """Every TCP socket of this network namespace.  The kernel lists the
+    listening ones first, so listening_only stops reading there: cheap even
+    with thousands of connections in TIME_WAIT."""
     found = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table, encoding="ascii") as f:
-                lines = f.readlines()[1:]
+                next(f)     # the header
+                for line in f:
+                    sock = _parse(line)
+                    if listening_only and sock.state != TCP_LISTEN:
+                        break
+                    found.append(sock)
         except FileNotFoundError:
             continue
-        for line in lines:
-            fields = line.split()
-            addr, port = fields[1].split(":")
-            tx, rx = fields[4].split(":")
-            found.append(TcpSocket(addr, int(port, 16), int(fields[2].split(":")[1], 16),
-                                   int(fields[3], 16), int(tx, 16), int(rx, 16),
-                                   int(fields[9])))
     return found
+
+
+def _parse(line):
+    fields = line.split()
+    addr, port = fields[1].split(":")
+    return TcpSocket(addr, int(port, 16), int(fields[2].split(":")[1], 16),
+                     int(fields[3], 16), int(fields[4].split(":")[1], 16), int(fields[9]))
 
 
 # Listening addresses through which 127.0.0.1 reaches the server: 127.0.0.1,
@@ -134,7 +141,7 @@ _REACHABLE_FROM_LOOPBACK = {"0100007F", "00000000", "0" * 32,
 
 def listeners(port):
     """Listening sockets on port, whatever their address."""
-    return [s for s in tcp_sockets() if s.local_port == port and s.state == TCP_LISTEN]
+    return [s for s in tcp_sockets(listening_only=True) if s.local_port == port]
 
 
 def reachable_from_loopback(sock):
@@ -186,3 +193,31 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def comm(pid):
+    """The process's command name, for messages."""
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+def context_switches(pid):
+    """Voluntary context switches of all pid's threads: it grows each time
+    the process blocks, so a change shows that it woke up and slept again."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return total
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total

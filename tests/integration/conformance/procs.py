@@ -90,6 +90,17 @@ def kill_tree(root_pid):
             pass
 
 
+def kill_all(popens):
+    """SIGKILL spawned processes all at once, then reap them."""
+    for p in popens:
+        p.kill()
+    for p in popens:
+        p.wait()
+        for f in (p.stdin, p.stdout, p.stderr):
+            if f:
+                f.close()
+
+
 def end_leftovers(timeout):
     """End every process below this one that no Popen owns: the orphans of
     servers already stopped.  They get timeout seconds to finish by themselves

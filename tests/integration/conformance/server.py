@@ -5,9 +5,14 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
-from . import net, procfs, procs
+from . import net, procfs, procs, sockdiag
+
+
+STREAMER = Path(__file__).with_name("streamer.py")
 
 
 class ServerError(Exception):
@@ -86,6 +91,36 @@ class Server:
     def live_tree(self):
         return {pid: p for pid, p in self.tree().items() if not p.zombie}
 
+    def new_processes(self, before):
+        """Processes of the tree that were not in the snapshot before: those
+        serving the connections made since (none for a single-process server)."""
+        return [p for pid, p in self.live_tree().items() if pid not in before]
+
+    def assert_no_zombies(self, served_by):
+        """Once the processes that served closed connections have exited, the
+        tree must hold no zombie within the timeout, with no new connection."""
+        procs.wait_until(lambda: all(procfs.ended(p) for p in served_by), self.timeout,
+                         progress=lambda: sum(procfs.ended(p) for p in served_by))
+        if procs.wait_until(lambda: not self.zombies(), self.timeout,
+                            progress=lambda: len(self.zombies())):
+            return
+        zombies = self.zombies()
+        parents = ", ".join(str(pid) for pid in sorted({z.ppid for z in zombies}))
+        assert not zombies, (f"{len(zombies)} zombie(s) stayed in the server's tree for "
+                             f"{self.timeout:.0f} s while it sat idle: pids "
+                             f"{', '.join(str(z.pid) for z in zombies[:10])} exited but "
+                             f"their parent ({parents}) never waited for them")
+
+    def signal_and_settle(self, signo, watch_wait):
+        """Send signo; let the server wake up and block again.  With
+        watch_wait, also wait until it waits for connections again; returns
+        False when it does not within the timeout."""
+        before = procfs.context_switches(self.pid)
+        os.kill(self.pid, signo)
+        # An ignored signal wakes nothing: do not wait long for a change.
+        procs.wait_until(lambda: procfs.context_switches(self.pid) != before, 1.0 * self.settings.scale)
+        return not watch_wait or self.wait_idle()
+
     def tree_socket_inodes(self):
         inodes = procfs.socket_inodes(self.pid)
         for pid in self.tree():
@@ -109,26 +144,37 @@ class Server:
         overflows: an overflow drops the SYN and costs a second or more of
         retransmission, which would make a correct server look slow."""
         socks = []
-        batch = max(1, self.backlog() // 2)
-        for i in range(n):
-            if i % batch == 0:
-                self.wait_accept_queue_below(batch)
+        for _ in range(n):
+            self.wait_accept_queue()
             socks.append(self.connect())
         return socks
 
-    def backlog(self):
-        queues = [s.tx_queue for s in procfs.listeners(self.port) if s.inode in self.listen_inodes]
-        return max(queues, default=1)
+    def _listen_queues(self):
+        return [s for s in sockdiag.listeners() if s.inode in self.listen_inodes]
 
     def accept_queue(self):
-        return sum(s.rx_queue for s in procfs.listeners(self.port) if s.inode in self.listen_inodes)
+        """Connections waiting in the listen queue for the server's accept()."""
+        return sum(s.queued for s in self._listen_queues())
 
-    def wait_accept_queue_below(self, room):
-        limit = self.backlog() - room
-        ok = procs.wait_until(lambda: self.accept_queue() <= limit, self.timeout,
-                              progress=self.accept_queue)
+    def wait_accept_queue(self):
+        """Wait until the listen queue has room for one more connection."""
+        def room():
+            return any(s.queued < s.backlog for s in self._listen_queues())
+        ok = procs.wait_until(room, self.timeout, progress=self.accept_queue, interval=0.001)
         assert ok, (f"the server stopped accepting connections: {self.accept_queue()} have "
                     f"waited in its listen queue for {self.timeout:.0f} s")
+
+    def start_streamers(self, n):
+        """n client processes streaming to the server, once data flows both
+        ways; they are killed with procs.kill_all()."""
+        streamers = [procs.spawn([sys.executable, str(STREAMER), str(self.port), str(self.timeout)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                     for _ in range(n)]
+        for s in streamers:
+            line = s.stdout.readline()      # bounded by the streamer's socket timeout
+            assert line == b"streaming\n", (f"a streaming client could not get data flowing "
+                                            f"both ways (it exited with {s.wait(self.timeout)})")
+        return streamers
 
     def close_all(self):
         for s in self.sockets:

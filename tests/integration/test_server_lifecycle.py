@@ -1,0 +1,96 @@
+"""Lifecycle: SIGTERM ends the server promptly, leaves no process behind once
+its clients are gone, and the port is free for the next server at once."""
+
+import socket
+
+import pytest
+
+from conformance import net, procfs, procs
+from conformance.server import describe_status
+
+pytestmark = pytest.mark.server
+
+
+def terminate(server):
+    status = server.terminate()
+    assert status is not None, (f"the server still runs {server.timeout:.0f} s after SIGTERM; "
+                                f"its output:\n{server.output()}")
+    return status
+
+
+def restart_on_same_port(server, start_server, situation):
+    try:
+        return start_server(server.port)
+    except pytest.fail.Exception as e:
+        pytest.fail(f"a new server could not use port {server.port} right after the old one "
+                    f"exited, {situation}: {e}", pytrace=False)
+
+
+@pytest.mark.clause("S-LIFE-1")
+def test_sigterm_stops_the_server(server):
+    net.echo(server.connect(), b"serving\n", "the echo before SIGTERM")
+    server.close_all()
+    terminate(server)
+
+
+@pytest.mark.clause("S-LIFE-6")
+def test_sigterm_exit_status_is_zero(server):
+    net.echo(server.connect(), b"serving\n", "the echo before SIGTERM")
+    server.close_all()
+    status = terminate(server)
+    assert status == 0, f"SIGTERM ended the server with {describe_status(status)}, not exit status 0"
+
+
+@pytest.mark.clause("S-LIFE-2")
+def test_port_is_reusable_after_sigterm_despite_time_wait(server, start_server):
+    for i in range(3):
+        sock = server.connect()
+        net.echo(sock, b"soon in TIME_WAIT\n", f"the echo on connection {i}")
+        # The server closes first (after our FIN and its echo), so its side
+        # of the connection waits in TIME_WAIT on the server's port.
+        sock.shutdown(socket.SHUT_WR)
+        net.recv_until_eof(sock, f"the end of connection {i}")
+    server.close_all()
+    terminate(server)
+    again = restart_on_same_port(server, start_server, "with its connections in TIME_WAIT")
+    net.echo(again.connect(), b"new server\n", "the echo from the new server")
+
+
+@pytest.mark.clause("S-LIFE-3")
+def test_port_is_reusable_while_old_client_is_connected(server, start_server):
+    net.echo(server.connect(), b"stay connected\n", "the echo before SIGTERM")
+    terminate(server)
+    again = restart_on_same_port(server, start_server, "while one of its clients is still connected")
+    net.echo(again.connect(), b"new server\n", "the echo from the new server")
+
+
+@pytest.mark.clause("S-LIFE-4")
+def test_connected_clients_are_served_or_closed_after_sigterm(server):
+    sock = server.connect()
+    net.echo(sock, b"before\n", "the echo before SIGTERM")
+    terminate(server)
+    try:
+        sock.sendall(b"after\n")
+        got = b""
+        while len(got) < 6 and (chunk := sock.recv(6 - len(got))):
+            got += chunk
+    except (BrokenPipeError, ConnectionResetError):
+        return      # closed by a reset: allowed
+    except socket.timeout:
+        pytest.fail(f"after SIGTERM, a connected client got neither its echo nor an end of "
+                    f"file or a reset for {server.timeout:.0f} s: it hangs", pytrace=False)
+    assert got in (b"", b"after\n"), f"after SIGTERM, the client got {got!r} instead of its echo"
+
+
+@pytest.mark.clause("S-LIFE-5")
+def test_no_process_outlives_sigterm_and_its_connections(server, timeout):
+    for i, sock in enumerate(server.connect_many(3)):
+        net.echo(sock, b"before\n", f"the echo on connection {i}")
+    tree = list(server.tree().values())
+    terminate(server)
+    server.close_all()
+    gone = procs.wait_until(lambda: all(procfs.ended(p) for p in tree), timeout,
+                            progress=lambda: sum(procfs.ended(p) for p in tree))
+    left = [f"{p.pid} ({procfs.comm(p.pid)})" for p in tree if not procfs.ended(p)]
+    assert gone, (f"{len(left)} process(es) of the old server still run {timeout:.0f} s after "
+                  f"SIGTERM and the end of their connections: {', '.join(left[:10])}")

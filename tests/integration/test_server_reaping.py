@@ -1,0 +1,66 @@
+"""Child reaping, seen in /proc: no zombie stays while the server sits idle,
+and no child outlives its connection.  A server without children passes
+trivially."""
+
+import pytest
+
+from conformance import net, procs
+
+pytestmark = pytest.mark.server
+
+def connect_and_echo(server, n):
+    """n connections, each proven served; returns them and the processes
+    that serve them."""
+    before = server.live_tree()
+    socks = server.connect_many(n)
+    for i, sock in enumerate(socks):
+        net.echo(sock, f"connection {i}\n".encode(), f"the echo on connection {i}")
+    return socks, server.new_processes(before)
+
+
+@pytest.mark.clause("S-REAP-1")
+def test_no_zombie_after_clients_close_one_by_one(server):
+    served_by = []
+    for _ in range(5):
+        socks, serving = connect_and_echo(server, 1)
+        socks[0].close()
+        served_by += serving
+    server.assert_no_zombies(served_by)
+
+
+@pytest.mark.clause("S-REAP-2")
+def test_no_zombie_after_simultaneous_closes(server, settings):
+    socks, served_by = connect_and_echo(server, settings.clients)
+    for sock in socks:      # all in one burst: their SIGCHLDs overlap
+        sock.close()
+    server.assert_no_zombies(served_by)
+
+
+@pytest.mark.clause("S-REAP-3")
+def test_no_zombie_after_clients_killed_mid_transfer(server):
+    before = server.live_tree()
+    streamers = server.start_streamers(8)
+    served_by = server.new_processes(before)
+    procs.kill_all(streamers)
+    server.assert_no_zombies(served_by)
+
+
+@pytest.mark.clause("S-REAP-4")
+def test_no_zombie_after_connections_reset(server):
+    socks, served_by = connect_and_echo(server, 20)
+    for sock in socks:
+        net.reset(sock)
+    server.assert_no_zombies(served_by)
+
+
+@pytest.mark.clause("S-REAP-5")
+def test_children_end_with_their_connections(server, timeout):
+    baseline = server.live_tree()
+    socks, _ = connect_and_echo(server, 10)
+    server.close_all()
+    ended = procs.wait_until(lambda: len(server.live_tree()) <= len(baseline), timeout,
+                             progress=lambda: len(server.live_tree()))
+    extra = server.new_processes(baseline)
+    assert ended, (f"{len(extra)} process(es) of the server's tree still run {timeout:.0f} s "
+                   f"after every client closed (pids {', '.join(str(p.pid) for p in extra[:10])}"
+                   f"; {len(baseline)} before the clients came)")

@@ -1,0 +1,50 @@
+"""Hostile and vanishing clients: resets by the thousand, half-closed
+clients that never read, client processes killed mid-transfer."""
+
+import os
+import socket
+
+import pytest
+
+from conformance import net, procs
+from conformance.server import describe_status
+
+pytestmark = pytest.mark.server
+
+RESETS = 2000
+
+
+def assert_serving(server, after):
+    assert server.alive(), (f"the server ended with {describe_status(server.popen.returncode)} "
+                            f"after {after}. Its output:\n{server.output()}")
+    net.echo(server.connect(), b"still there?\n", f"the echo for a new client after {after}")
+
+
+@pytest.mark.clause("S-RES-1")
+def test_server_survives_thousands_of_resets(server, timeout):
+    baseline = server.live_tree()
+    for _ in range(RESETS):
+        server.wait_accept_queue()
+        net.reset(net.connect(server.port, timeout))
+    assert_serving(server, f"{RESETS} connections reset at once")
+    server.close_all()
+    back = procs.wait_until(lambda: len(server.live_tree()) <= len(baseline), timeout,
+                            progress=lambda: len(server.live_tree()))
+    assert back, (f"{len(server.live_tree()) - len(baseline)} processes serving reset "
+                  f"connections still run {timeout:.0f} s later")
+    server.assert_no_zombies([])
+
+
+@pytest.mark.clause("S-RES-2")
+def test_half_closed_clients_do_not_delay_others(server):
+    for i, sock in enumerate(server.connect_many(5)):
+        net.send(sock, os.urandom(64 << 10), f"sending on half-closed connection {i}")
+        sock.shutdown(socket.SHUT_WR)
+    net.echo(server.connect(), b"am I served?\n",
+             "the echo for a client while 5 half-closed clients never read")
+
+
+@pytest.mark.clause("S-RES-3")
+def test_server_serves_after_clients_killed_mid_transfer(server):
+    procs.kill_all(server.start_streamers(8))
+    assert_serving(server, "8 clients were killed mid-transfer")
