@@ -15,7 +15,7 @@ import refkit  # noqa: E402
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes several seconds of a busy machine")
+    config.addinivalue_line("markers", "slow: a 2,000-connection storm, heavy for a shared machine")
     refkit.make_subreaper()
     # The cap test holds 2,000 sockets at once.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -124,6 +124,7 @@ def test_two_thousand_simultaneous_clients_never_exceed_the_child_cap(start_serv
     actually reached, every client gets its 64 bytes back (or is refused
     cleanly), and afterwards no child or zombie is left and the parent's
     memory has not grown with the load."""
+    # Issue 5, "Done when": -c 50 against 2,000 simultaneous 64-byte clients.
     server = start_server("-c", str(CAP))
     rss_before = refkit.rss_kib(server.pid)
     storm = Storm(server, clients=2000, hold=2 * CAP)

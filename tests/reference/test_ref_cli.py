@@ -117,6 +117,7 @@ def test_client_help_goes_to_stdout_and_exits_0():
 
 def test_client_refused_port_exits_1_with_a_clear_message():
     """Nothing listens on the port: exit 1 with the reason."""
+    # SPEC C-REFUSED-1.
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))   # reserved, never listening: refuses
         port = holder.getsockname()[1]

@@ -20,6 +20,7 @@ def test_thousands_of_reset_connections_leave_no_trace(start_server):
     """2,000 connections, each reset by its client right after connecting:
     afterwards the server still serves, has no child and no zombie left,
     and holds exactly the descriptors it held before."""
+    # SPEC S-RES-1, S-REAP-4, S-FD-1.
     server = start_server()
     baseline = refkit.fd_count(server.pid)
     for _ in range(2000):
@@ -36,6 +37,7 @@ def test_thousands_of_reset_connections_leave_no_trace(start_server):
 def test_half_closed_client_gets_its_echo_then_eof(start_server):
     """A client that sends 256 KiB, shuts down its sending side and only
     then reads gets every byte back, followed by EOF (not a reset)."""
+    # SPEC S-ECHO-5.
     server = start_server()
     data = os.urandom(256 << 10)
     with server.connect() as sock:
@@ -46,6 +48,7 @@ def test_half_closed_client_gets_its_echo_then_eof(start_server):
 
 def test_one_byte_dribble_is_echoed_byte_by_byte(start_server):
     """Each single byte comes back before the next is sent."""
+    # SPEC S-ECHO-3.
     server = start_server()
     with server.connect() as sock:
         for byte in range(0, 256, 5):
@@ -57,6 +60,7 @@ def test_peer_writing_without_reading_blocks_only_its_own_child(start_server):
     """A client that writes (up to 100 MiB) and never reads gets stuck with
     its child blocked writing the echo back; meanwhile another client on a
     new connection is served normally."""
+    # SPEC S-CONC-3.
     server = start_server()
     with server.connect() as hog:
         sent = refkit.fill_until_blocked(hog)
@@ -72,6 +76,7 @@ def test_clients_killed_mid_transfer_leave_no_zombies(start_server):
     """30 echo-client processes stream data and are SIGKILLed mid-transfer
     all at once: every child of the server ends and is reaped, and the
     server still serves."""
+    # SPEC S-REAP-3, S-RES-3.
     server = start_server()
     with open("/dev/zero", "rb") as zero:
         clients = [subprocess.Popen([refkit.CLIENT, "127.0.0.1", str(server.port)],

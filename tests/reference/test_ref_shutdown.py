@@ -57,6 +57,7 @@ def test_sigterm_with_100_connections_ends_everything_and_exits_0(start_server):
     """SIGTERM with 100 live connections: exit status 0 within the grace
     period, every client sees EOF or a reset (none hangs), no process of
     the server's tree remains."""
+    # SPEC S-LIFE-1, S-LIFE-4, S-LIFE-5, S-LIFE-6, at 100 connections.
     server = start_server()
     socks = open_served(server, 100)
     tree = refkit.descendants(server.pid).values()
@@ -72,6 +73,7 @@ def test_sigterm_with_100_connections_ends_everything_and_exits_0(start_server):
 def test_port_is_free_at_once_after_sigterm(start_server):
     """Right after the server has exited on SIGTERM (its connections ended
     by it), a new server binds the same port and serves."""
+    # SPEC S-LIFE-2.
     server = start_server()
     socks = open_served(server, 10)
     server.signal(signal.SIGTERM)
