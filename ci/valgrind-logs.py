@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Judge a folder of valgrind memcheck logs, one per process.
 
-Usage: ci/valgrind-logs.py DIR   (DIR/**/*.log, as --log-file=DIR/.../%p.log writes)
+Usage: ci/valgrind-logs.py DIR [PROGRAM...]
+DIR/**/*.log, as --log-file=DIR/.../%p.log writes; each PROGRAM named (say
+echo-server echo-client) must have run under valgrind at least once.
 
 A process fails when its log shows
   - a memory error (ERROR SUMMARY above 0; or, in a log cut short by
@@ -14,13 +16,15 @@ A process fails when its log shows
     marked "<inherited from parent>" (they came through exec: valgrind's own
     log file, whatever the harness passed down), and those of a process that
     a signal's default action ended (it never got the chance to close them).
-The run fails too when no log belongs to a forked child (its parent's pid is
-another log's pid): then the children, where the echoing happens, were not
-checked at all.
+The run fails too when a PROGRAM named has no log, and when no log belongs
+to a forked child (its parent's pid is another log's pid): then the
+children, where the echoing happens, were not checked at all.
 
-Prints one line of counts, the pids of the forked children, and every
-offending log in full.  Exits 0 when every process is clean, 1 otherwise.
+Prints counts, writes the forked children's pids and logs to
+DIR/forked-children.txt, and prints every offending log in full.
+Exits 0 when every process is clean, 1 otherwise.
 """
+import collections
 import pathlib
 import re
 import sys
@@ -93,8 +97,8 @@ class Log:
 
 
 def main(argv):
-    if len(argv) != 2:
-        sys.exit("usage: valgrind-logs.py DIR")
+    if len(argv) < 2:
+        sys.exit("usage: valgrind-logs.py DIR [PROGRAM...]")
     logs = [Log(p) for p in sorted(pathlib.Path(argv[1]).rglob("*.log"))]
     if not logs:
         print(f"valgrind: no log in {argv[1]}: nothing ran under valgrind")
@@ -104,13 +108,23 @@ def main(argv):
     cut_short = sum(1 for log in logs if log.errors is None)
     print(f"valgrind: {len(logs)} processes logged, {len(children)} of them forked "
           f"children of another logged process, {cut_short} cut short by SIGKILL")
-    print("valgrind: forked children: "
-          + " ".join(str(log.pid) for log in children))
+    programs = collections.Counter(pathlib.Path(log.command.split()[0]).name
+                                   for log in logs if log.command.split())
+    print("valgrind: logs per program: "
+          + ", ".join(f"{name} {n}" for name, n in sorted(programs.items())))
+    # Thousands of pids are no reading for a terminal: they go to a file.
+    listing = pathlib.Path(argv[1]) / "forked-children.txt"
+    listing.write_text("".join(f"{log.pid} {log.path}\n" for log in children))
+    print(f"valgrind: the forked children's pids and logs: {listing}")
 
     bad = [(log, log.findings()) for log in logs if log.findings()]
     for log, found in bad:
         print(f"\n==== {log.path} (pid {log.pid}, {log.command}): {'; '.join(found)}")
         print(log.path.read_text(errors="replace"), end="")
+    missing = [name for name in argv[2:] if name not in programs]
+    if missing:
+        print(f"valgrind: FAILED: never ran under valgrind: {' '.join(missing)}")
+        return 1
     if not children:
         print("valgrind: FAILED: no forked child was traced, so the echoing "
               "children went unchecked")

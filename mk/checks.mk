@@ -18,7 +18,7 @@ valgrind: $(PROGS)
 	@PYTHON='$(PYTHON)' ci/valgrind.sh '$(B)'
 
 sanitize:
-	@ci/sanitize.sh '$(SAN_CC)' '$(B)'
+	@PYTHON='$(PYTHON)' ci/sanitize.sh '$(SAN_CC)' '$(B)'
 
 lint:
 	@ci/lint.sh '$(B)'
