@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from conformance import procfs, procs
-from conformance.procfs import descendants, fd_count, rss_kib  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get("ECHO_SERVER", str(ROOT / "build" / "echo-server"))

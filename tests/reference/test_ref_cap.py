@@ -10,6 +10,7 @@ import time
 import pytest
 
 import refkit
+from conformance import procfs
 
 CAP = 50
 PAYLOAD = 64
@@ -55,7 +56,7 @@ class Storm:
 
     def sample(self):
         self.max_children = max(self.max_children, len(self.server.children()))
-        self.max_rss = max(self.max_rss, refkit.rss_kib(self.server.pid))
+        self.max_rss = max(self.max_rss, procfs.rss_kib(self.server.pid))
 
     def open(self, i):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -126,7 +127,7 @@ def test_two_thousand_simultaneous_clients_never_exceed_the_child_cap(start_serv
     memory has not grown with the load."""
     # Issue 5, "Done when": -c 50 against 2,000 simultaneous 64-byte clients.
     server = start_server("-c", str(CAP))
-    rss_before = refkit.rss_kib(server.pid)
+    rss_before = procfs.rss_kib(server.pid)
     storm = Storm(server, clients=2000, hold=2 * CAP)
     unfinished = storm.run(seconds=90)
 

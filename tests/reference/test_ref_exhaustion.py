@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import refkit
+from conformance import procfs
 
 BACKING_OFF = "accept (backing off until resources free up)"
 FORK_FAILED = "fork (dropping connections until it works again)"
@@ -87,7 +88,7 @@ def test_tiny_descriptor_limit_serves_more_clients_than_descriptors(start_server
     for i, sock in enumerate(clients):
         assert sock.recv(64) == b"%d\n" % i
     assert len(server.children()) == 20
-    assert refkit.fd_count(server.pid) <= 5
+    assert procfs.fd_count(server.pid) <= 5
     for sock in clients:
         sock.close()
     assert server.wait_children(lambda kids: not kids) == []

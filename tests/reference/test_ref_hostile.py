@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 import refkit
+from conformance import procfs
 
 LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 
@@ -22,7 +23,7 @@ def test_thousands_of_reset_connections_leave_no_trace(start_server):
     and holds exactly the descriptors it held before."""
     # SPEC S-RES-1, S-REAP-4, S-FD-1.
     server = start_server()
-    baseline = refkit.fd_count(server.pid)
+    baseline = procfs.fd_count(server.pid)
     for _ in range(2000):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
@@ -31,7 +32,7 @@ def test_thousands_of_reset_connections_leave_no_trace(start_server):
         sock.close()
     assert server.wait_children(lambda kids: not kids, seconds=30) == []
     assert refkit.echo_once(server) == b"ping\n"
-    assert refkit.fd_count(server.pid) == baseline
+    assert procfs.fd_count(server.pid) == baseline
 
 
 def test_half_closed_client_gets_its_echo_then_eof(start_server):

@@ -13,9 +13,9 @@ import subprocess
 import time
 
 import pytest
-from conformance import procfs
 
 import refkit
+from conformance import procfs
 
 GRACE = 5   # the reference's default -g
 
@@ -60,7 +60,7 @@ def test_sigterm_with_100_connections_ends_everything_and_exits_0(start_server):
     # SPEC S-LIFE-1, S-LIFE-4, S-LIFE-5, S-LIFE-6, at 100 connections.
     server = start_server()
     socks = open_served(server, 100)
-    tree = refkit.descendants(server.pid).values()
+    tree = procfs.descendants(server.pid).values()
     server.signal(signal.SIGTERM)
     assert exit_status(server, GRACE + 5) == 0
     for sock in socks:
@@ -88,7 +88,7 @@ def test_sigint_ends_the_server_like_sigterm(start_server):
     """SIGINT (^C) ends the children, reaps them and exits 0."""
     server = start_server()
     socks = open_served(server, 3)
-    tree = refkit.descendants(server.pid).values()
+    tree = procfs.descendants(server.pid).values()
     server.signal(signal.SIGINT)
     assert exit_status(server, GRACE + 5) == 0
     assert tree_is_gone(server, tree)
@@ -103,7 +103,7 @@ def test_child_that_survives_sigterm_is_killed_after_the_grace_period(start_serv
     server = start_server("-g", "1")
     socks = open_served(server, 2)
     stuck = server.children()[0]
-    tree = refkit.descendants(server.pid).values()
+    tree = procfs.descendants(server.pid).values()
     os.kill(stuck, signal.SIGSTOP)
     assert refkit.wait_for(lambda: refkit.state(stuck) == "T", 5)
     t0 = time.monotonic()
