@@ -94,13 +94,12 @@ class Server:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self.log_file, start_new_session=True)
         self.pid = self.proc.pid
-        self.tree = set()
         ready = wait_for(lambda: READY.search(self.log()) or self.proc.poll() is not None, 10)
         match = READY.search(self.log())
         if not match:
             self.stop()
             raise RuntimeError(f"server not ready (ready={ready!r}): {self.log()!r}")
-        self.host = host if host not in ("::", "0.0.0.0") else match.group(1).strip("[]")
+        self.host = host
         self.port = int(match.group(2))
 
     def log(self):
@@ -117,9 +116,7 @@ class Server:
         return sock
 
     def children(self):
-        kids = children(self.pid)
-        self.tree.update(kids)
-        return kids
+        return children(self.pid)
 
     def wait_children(self, predicate, seconds=10):
         """Waits until predicate(live children) holds; returns the last list."""
@@ -133,17 +130,14 @@ class Server:
         return last
 
     def signal(self, signo):
-        self.children()
         os.kill(self.pid, signo)
 
     def stop(self):
         """Ends the whole process group, then reaps the server and any of
         its descendants that were re-parented here (we are their subreaper)."""
+        # Only while the leader is unreaped is its pid surely still our group's.
         if self.proc.poll() is None:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            os.killpg(self.pid, signal.SIGKILL)
         self.proc.wait(timeout=scaled(10))
         reap_orphans(self.pid)
         self.log_file.close()
