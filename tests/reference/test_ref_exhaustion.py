@@ -10,6 +10,7 @@ the connection stays queued - the case where a naive retry spins.  ENFILE
 process on the machine.
 """
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -77,6 +78,19 @@ def test_queued_clients_are_served_once_descriptors_free_up(exhausted):
         sock.shutdown(socket.SHUT_WR)
         assert refkit.recv_all(sock) == b"queued\n"
     assert "accepting again" in server.log()
+
+
+def test_sigterm_ends_a_server_out_of_descriptors(exhausted):
+    """Backing off from EMFILE does not deafen the server to SIGTERM: it
+    exits 0, leaving its queued clients with EOF or a reset."""
+    server, clients = exhausted
+    server.signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=refkit.scaled(10)) == 0
+    for sock in clients:
+        try:
+            assert sock.recv(64) == b""
+        except ConnectionResetError:
+            pass
 
 
 def test_tiny_descriptor_limit_serves_more_clients_than_descriptors(start_server):

@@ -96,6 +96,21 @@ def test_sigint_ends_the_server_like_sigterm(start_server):
         sock.close()
 
 
+def test_sigterm_at_the_child_cap_ends_queued_connections_too(start_server):
+    """At its cap (-c 2) with two more clients waiting in the backlog, the
+    server still obeys SIGTERM: exit 0, and the served and the queued
+    clients all see EOF or a reset."""
+    server = start_server("-c", "2")
+    socks = open_served(server, 2)
+    queued = [server.connect() for _ in range(2)]
+    server.signal(signal.SIGTERM)
+    assert exit_status(server, GRACE + 5) == 0
+    for sock in socks + queued:
+        sock.settimeout(refkit.scaled(5))
+        assert ended_by_server(sock)
+        sock.close()
+
+
 def test_child_that_survives_sigterm_is_killed_after_the_grace_period(start_server):
     """A child that does not act on SIGTERM (here: stopped with SIGSTOP,
     so the signal stays pending) is SIGKILLed once -g seconds have passed;
