@@ -42,7 +42,7 @@ int __real_accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags);
 
 /* Seconds, before UNIT_TIMEOUT_SCALE: a whole test, and one wait of a peer. */
 #define UNIT_TIMEOUT 60
-#define PEER_TIMEOUT 20
+#define PEER_TIMEOUT 10
 
 /* ---- Fault injection ---------------------------------------------- */
 
@@ -253,6 +253,15 @@ void
 unix_pair(int sv[2])
 {
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+}
+
+void
+shrink_buffers(int fd)
+{
+	int size = 1;	/* the kernel rounds it up to its minimum */
+
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
 }
 
 void

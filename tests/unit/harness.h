@@ -78,6 +78,13 @@ void tcp_pair(int sv[2]);
 /* A TCP socket listening on 127.0.0.1 at a kernel-chosen port, and a client connected to it. */
 void tcp_listener_with_client(int *lfd, int *client);
 
+/*
+ * shrink_buffers: the smallest socket buffers the kernel allows, so a
+ * transfer of a few hundred KiB already fills them and any code that
+ * blocks writing while it should be reading deadlocks in a test.
+ */
+void shrink_buffers(int fd);
+
 /* A pipe: p[0] the read end. */
 void make_pipe(int p[2]);
 

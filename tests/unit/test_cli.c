@@ -36,6 +36,9 @@ run_start(struct run *r, size_t len, enum server_mode mode, size_t limit)
 	make_pipe(r->in);
 	make_pipe(r->out);
 	unix_pair(r->sv);
+	/* Far less than the data: a client that blocks writing deadlocks. */
+	shrink_buffers(r->sv[0]);
+	shrink_buffers(r->sv[1]);
 	feeder_start(&r->feeder, r->in[1], r->data, len, FEED_CLOSE);
 	collector_start(&r->collector, r->out[0], len);
 	server_start(&r->server, r->sv[1], mode, limit);
