@@ -2,8 +2,8 @@
 # shared harness and the library exactly as the programs use it.
 #   make unit            build and run them all
 #   make unit-valgrind   the same binaries under valgrind memcheck
+#   UNIT_TEST='str_cli_*' make unit                    only the tests so named
 #   make build/unit/test_echo && build/unit/test_echo   one binary
-# CMOCKA_TEST_ABORT and CMOCKA_MESSAGE_OUTPUT work as cmocka documents.
 
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)

@@ -217,6 +217,15 @@ timeout_scale(void)
 	return v >= 1 && v <= 100 ? (unsigned)v : 1;
 }
 
+void
+harness_filter(void)
+{
+	const char *pattern = getenv("UNIT_TEST");
+
+	if (pattern != NULL && *pattern != '\0')
+		cmocka_set_test_filter(pattern);
+}
+
 int
 harness_group_setup(void **state)
 {

@@ -55,6 +55,13 @@ int __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags);
 
 /* ---- Per-test set-up ---------------------------------------------- */
 
+/*
+ * harness_filter: runs only the tests whose names match the UNIT_TEST
+ * environment variable (cmocka's patterns: * and ?), when it is set.
+ * Call in main() before cmocka_run_group_tests().
+ */
+void harness_filter(void);
+
 /* Group set-up for every binary: ignores SIGPIPE, as echo-server does. */
 int harness_group_setup(void **state);
 

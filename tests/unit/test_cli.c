@@ -346,5 +346,6 @@ main(void)
 		harness_test(str_cli_reports_a_failed_output_write_as_io_error),
 	};
 
+	harness_filter();
 	return cmocka_run_group_tests(tests, harness_group_setup, NULL);
 }

@@ -344,5 +344,6 @@ main(void)
 		harness_test(str_echo_reports_the_bytes_echoed_before_an_error),
 	};
 
+	harness_filter();
 	return cmocka_run_group_tests(tests, harness_group_setup, NULL);
 }

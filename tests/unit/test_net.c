@@ -146,5 +146,6 @@ main(void)
 		harness_test(accept_retry_returns_a_close_on_exec_descriptor),
 	};
 
+	harness_filter();
 	return cmocka_run_group_tests(tests, harness_group_setup, NULL);
 }
