@@ -7,10 +7,12 @@
  * __wrap_read() below, and __real_read() is libc's read().  The library is
  * thus tested exactly as shipped: no function pointers, no #ifdef TESTING,
  * nothing in src/ that exists for the tests.  The price is that only calls
- * made from the objects we link are seen (not libc's own), and a fortified
- * build could call __read_chk() instead of read(); so every test that arms
- * a fault asserts at its end that the fault was met, and a bypassed wrap
- * fails loudly instead of passing for nothing.
+ * made from the objects we link are seen (not libc's own), and that a
+ * fortified build calls __read_chk() instead of read() wherever it cannot
+ * prove the buffer big enough (today the library's reads pass that test,
+ * with -D_FORTIFY_SOURCE=2 and 3 alike).  So every test that arms a fault
+ * asserts at its end that the fault was met: a bypassed wrap fails loudly
+ * instead of passing for nothing.
  *
  * The faults live in a small queue here rather than in cmocka's
  * will_return()/mock(): every read and write of the binary goes through
