@@ -172,6 +172,16 @@ def echo_once(server, data=b"ping\n", host=None):
         return recv_all(sock)
 
 
+def assert_ended(sock, seconds=5):
+    """The peer ends the connection, with EOF or a reset, within a bound
+    (a hang raises TimeoutError) and sends no data first."""
+    sock.settimeout(scaled(seconds))
+    try:
+        assert sock.recv(64) == b""
+    except ConnectionResetError:
+        pass
+
+
 def recv_all(sock):
     chunks = []
     while True:
