@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -115,6 +117,36 @@ accept_resource_error_names_only_passing_shortages(void **state)
 	assert_false(accept_resource_error(EINVAL));
 }
 
+/*
+ * net.h: accept_retry retries only errors "for a connection that failed
+ * before it was accepted ... none of those says anything about lfd", and
+ * "returns -1 with errno set for any other error".  A datagram socket
+ * cannot accept at all (EOPNOTSUPP, every time): retrying that would spin
+ * for ever.  The call runs in a child with an alarm, so a spin ends as a
+ * SIGALRM the parent sees instead of a hung test.
+ */
+static void
+accept_retry_returns_the_error_of_a_socket_that_cannot_accept(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int udp = socket(AF_INET, SOCK_DGRAM, 0);
+
+		/* A fifth of the peer timeout: 2 s plain, far more than one call. */
+		(void)alarm(peer_timeout() / 5);
+		_exit(udp >= 0 && accept_retry(udp) == -1 && errno == EOPNOTSUPP ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_false(WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* net.h: "the next connection ... as a close-on-exec descriptor". */
 static void
 accept_retry_returns_a_close_on_exec_descriptor(void **state)
@@ -144,6 +176,7 @@ main(void)
 		harness_test(accept_retry_returns_emfile_to_the_caller),
 		harness_test(accept_resource_error_names_only_passing_shortages),
 		harness_test(accept_retry_returns_a_close_on_exec_descriptor),
+		harness_test(accept_retry_returns_the_error_of_a_socket_that_cannot_accept),
 	};
 
 	harness_filter();
