@@ -89,6 +89,8 @@ tcp_connect(const char *host, const char *port, int *gaierr)
 /*
  * accept(2) hands over errors of connections that died in the queue; they
  * concern that connection only, and the next accept() may well succeed.
+ * Linux's page lists EOPNOTSUPP among them too, but it is also the error of
+ * a socket that can never accept: retrying it could spin forever.
  */
 static int
 accept_transient_error(int err)
@@ -102,7 +104,6 @@ accept_transient_error(int err)
 	case EHOSTDOWN:
 	case EHOSTUNREACH:
 	case ENOPROTOOPT:
-	case EOPNOTSUPP:
 #ifdef ENONET
 	case ENONET:
 #endif
