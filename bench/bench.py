@@ -3,6 +3,7 @@ client against the peers a user would pick instead, and against the floors
 of this machine, all measured by bench/loadgen in one run, interleaved.
 
 usage: bench.py --build DIR [--quick] [--reps N] [--out DIR]
+                [--server NAME=COMMAND]... [--only NAME,...] [--no-clients]
 
 Writes DIR/results.json, DIR/table.md and DIR/chart.png (see bench/README.md).
 Every measurement is a separate loadgen process with a time bound: a peer
@@ -15,6 +16,7 @@ import json
 import os
 import platform
 import random
+import shlex
 import signal
 import socket
 import statistics
@@ -37,25 +39,20 @@ WAIT = 5.0      # loadgen's bound on any single wait (-T)
 SLACK = 30.0    # what a whole loadgen run may take beyond its nominal length
 
 
-def python_peer():
-    """The suite helper's ForkingTCPServer wrapper if it has one, else ours."""
-    shared = os.path.join(ROOT, "tests", "peers", "forking_echo.py")
-    return shared if os.path.exists(shared) else os.path.join(HERE, "peers", "forking_echo.py")
-
-
 def servers(build):
-    """name -> argv with {port}.  Peers listen on 127.0.0.1 only (busybox nc
+    """name -> argv with {port}.  The reference and tcpserver get the same
+    cap on children, 1000, as many as the hold test opens.  Peers listen on 127.0.0.1 only (busybox nc
     cannot choose, it takes every address).  Limits that would stop a peer
     from holding the K connections are lifted; tcpserver's DNS and ident
     lookups are off, or it would query the network for every connection."""
     return {
-        "reference": [os.path.join(build, "echo-server"), "-c", "100000", "{port}"],
+        "reference": [os.path.join(build, "echo-server"), "-c", "1000", "{port}"],
         "socat-PIPE": ["socat", "TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", "PIPE"],
         "socat-EXEC": ["socat", "TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", "EXEC:cat"],
         "ncat": ["ncat", "-l", "127.0.0.1", "{port}", "-k", "-m", "100000", "--exec", "/bin/cat"],
         "tcpserver": ["tcpserver", "-HRl0", "-c", "1000", "127.0.0.1", "{port}", "cat"],
         "busybox-nc": ["busybox", "nc", "-ll", "-p", "{port}", "-e", "cat"],
-        "python-forking": [sys.executable, python_peer(), "{port}"],
+        "python-forking": [sys.executable, os.path.join(HERE, "peers", "forking_echo.py"), "{port}"],
     }
 
 
@@ -291,6 +288,27 @@ def measure_client(lg, cfg, res, name, argv, port, infile):
     res.add("clients", name, "client", out, "mib_per_s")
 
 
+def measure_clients(lg, cfg, res, cli, server_argv, logdir):
+    """Every client sends the same batch, from a file in memory, through one
+    reference server; a loadgen checker verifies what comes back."""
+    if not cli:
+        return
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    fd, infile = tempfile.mkstemp(prefix="bench-input-", dir=shm)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            subprocess.run([lg, "gen", "-n", str(cfg["client_bytes"])], stdout=f, check=True)
+        with Server(server_argv, logdir, "client-server") as ref:
+            for rep in range(cfg["client_reps"]):
+                order = list(cli)[rep % len(cli):] + list(cli)[:rep % len(cli)]
+                print("clients rep %d/%d: %s" % (rep + 1, cfg["client_reps"], ", ".join(order)),
+                      flush=True)
+                for name in order:
+                    measure_client(lg, cfg, res, name, cli[name], ref.port, infile)
+    finally:
+        os.unlink(infile)
+
+
 def run(args, cfg):
     lg = os.path.join(args.build, "bench", "loadgen")
     out = args.out
@@ -298,6 +316,11 @@ def run(args, cfg):
     logdir = os.path.join(out, "logs")
     res = Results()
     srv = servers(args.build)
+    for spec in args.server:
+        name, _, command = spec.partition("=")
+        srv[name] = shlex.split(command)
+    if args.only:
+        srv = {n: srv[n] for n in args.only.split(",")}
     names = list(srv)
     started = time.monotonic()
     for rep in range(cfg["reps"]):
@@ -309,21 +332,8 @@ def run(args, cfg):
         for name in order:
             measure_server(lg, cfg, res, name, srv[name], logdir)
 
-    cli = clients(args.build)
-    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    fd, infile = tempfile.mkstemp(prefix="bench-input-", dir=shm)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            subprocess.run([lg, "gen", "-n", str(cfg["client_bytes"])], stdout=f, check=True)
-        with Server(srv["reference"], logdir, "client-server") as ref:
-            for rep in range(cfg["client_reps"]):
-                order = list(cli)[rep % len(cli):] + list(cli)[:rep % len(cli)]
-                print("clients rep %d/%d: %s" % (rep + 1, cfg["client_reps"], ", ".join(order)),
-                      flush=True)
-                for name in order:
-                    measure_client(lg, cfg, res, name, cli[name], ref.port, infile)
-    finally:
-        os.unlink(infile)
+    cli = clients(args.build) if args.clients else {}
+    measure_clients(lg, cfg, res, cli, servers(args.build)["reference"], logdir)
 
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -368,6 +378,8 @@ def ratio(a, b):
 def targets(d):
     """The issue's targets for the reference, each with the figures it
     compares: [what, value, goal, met]."""
+    if "reference" not in d["servers"]:
+        return []
     ref = {m: median(s) for m, s in d["servers"]["reference"].items()}
     peers = [n for n in d["servers"] if n != "reference"]
     floor = {m: median(s) for m, s in d["floors"].items()}
@@ -379,7 +391,7 @@ def targets(d):
 
     best_client = max((median(s) for n, s in d["clients"].items()
                        if n != "echo-client" and median(s) is not None), default=None)
-    ref_client = median(d["clients"]["echo-client"])
+    ref_client = median(d["clients"].get("echo-client", {}))
     rows = [
         ("rate, 8 workers / best peer", ratio(ref["rate8"], best("rate8", True)), ">= 3.0"),
         ("rate, 8 workers / fork floor", ratio(ref["rate8"], floor["fork"]), ">= 1.2"),
@@ -430,7 +442,7 @@ def table(d):
         lines.append("| %s | %s | %s |" % (what, cell(d["floors"][m]), unit))
     errors = []
     for m, (what, unit, higher, floor) in METRICS.items():
-        ref = median(d["servers"]["reference"][m])
+        ref = median(d["servers"].get("reference", {}).get(m, {}))
         fl = median(d["floors"][floor]) if floor else None
         lines += ["", "## %s (%s, %s is better)" % (what, unit, "higher" if higher else "lower"), "",
                   "| server | median (min–max) | ÷ reference |%s" % (" ÷ floor |" if floor else ""),
@@ -443,7 +455,7 @@ def table(d):
             errors += ["%s, %s: %s" % (n, what, e) for e in s["errors"]]
     lines += ["", "## Client: %d MiB batch through the reference server (MiB/s)" % (c["client_bytes"] >> 20),
               "", "| client | median (min–max) | ÷ echo-client | ÷ one-way floor |", "|---|---|---|---|"]
-    ref = median(d["clients"]["echo-client"])
+    ref = median(d["clients"].get("echo-client", {}))
     for n, s in d["clients"].items():
         lines.append("| %s | %s | %s | %s |" % (n, cell(s), fmt(ratio(median(s), ref)),
                                                fmt(ratio(median(s), median(d["floors"]["bw"])))))
@@ -502,6 +514,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a short smoke run")
     ap.add_argument("--reps", type=int, help="repetitions (default 5, quick 1)")
     ap.add_argument("--out", help="where results go (default BUILD/bench)")
+    ap.add_argument("--server", action="append", default=[], metavar="NAME=COMMAND",
+                    help="another server to measure; {port} in COMMAND is its port")
+    ap.add_argument("--only", help="measure only these servers (comma-separated names)")
+    ap.add_argument("--no-clients", dest="clients", action="store_false",
+                    help="skip the client benchmark")
     args = ap.parse_args()
     cfg = dict(QUICK if args.quick else FULL)
     if args.reps:

@@ -1,28 +1,23 @@
-"""An echo server as a Python user would write it: socketserver.ForkingTCPServer.
+"""The suite's Python peer (tests/peers/forking_echo.py, a ForkingTCPServer)
+with the one limit lifted that holding a thousand connections needs:
+ForkingMixIn stops accepting at max_children (40) live children.
 
 usage: forking_echo.py PORT   (listens on 127.0.0.1)
-
-Only what holding many connections needs differs from the defaults:
-ForkingMixIn stops accepting at max_children (40) live children, and the
-benchmark holds a thousand.
 """
-import socketserver
+import importlib.util
+import os
 import sys
 
-
-class Echo(socketserver.BaseRequestHandler):
-    def handle(self):
-        while data := self.request.recv(65536):
-            self.request.sendall(data)
-
-
-class Server(socketserver.ForkingTCPServer):
-    allow_reuse_address = True
-    max_children = 100_000
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    "..", "..", "tests", "peers", "forking_echo.py")
 
 
 def main():
-    with Server(("127.0.0.1", int(sys.argv[1])), Echo) as server:
+    spec = importlib.util.spec_from_file_location("forking_echo", PEER)
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    peer.Server.max_children = 100_000
+    with peer.Server(("127.0.0.1", int(sys.argv[1])), peer.Echo) as server:
         server.serve_forever()
 
 
