@@ -63,7 +63,7 @@ expect() {
 
 copy clean
 copy leak
-plant_in_str_echo leak 'planted = malloc(64); planted = NULL;'
+plant_in_str_echo leak 'planted = malloc(64); if (planted != NULL) *planted = 1; planted = NULL;'
 copy overflow
 plant_in_str_echo overflow '{ volatile size_t n = 8; planted = malloc(n); if (planted != NULL) memset(planted, 0, n + 1); free(planted); }'
 copy cppcheck
