@@ -74,6 +74,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def cpu_while_idle(pid, seconds=2):
+    """Sleeps scaled(seconds); returns (CPU seconds pid used, seconds passed)."""
+    before, t0 = cpu_seconds(pid), time.monotonic()
+    time.sleep(scaled(seconds))
+    return cpu_seconds(pid) - before, time.monotonic() - t0
+
+
 make_subreaper = procs.become_subreaper
 
 
