@@ -27,7 +27,8 @@ sig_chld(int signo)
 
 	(void)signo;
 	pid = wait(NULL);
-	say_terminated(pid);
+	if (pid > 0)	/* -1 when the signal came with no child to wait for */
+		say_terminated(pid);
 	errno = saved_errno;
 }
 

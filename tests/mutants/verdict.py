@@ -55,9 +55,8 @@ def warned(result):
 
 
 def describe(clause_id):
-    """ "S-REAP-2 (no zombie remains after many clients close at the same instant)" """
-    title = CLAUSES[clause_id].title if clause_id in CLAUSES else "?"
-    return f"{clause_id} ({title[0].lower()}{title[1:]})"
+    """ "S-REAP-2 (No zombie remains after many clients close at the same instant)" """
+    return f"{clause_id} ({CLAUSES[clause_id].title if clause_id in CLAUSES else '?'})"
 
 
 def one_line(result, paint):
