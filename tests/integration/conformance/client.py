@@ -36,6 +36,7 @@ class FakeServer:
         self.received = bytearray()
         self.sent = bytearray()
         self.error = None
+        self.proceed = threading.Event()    # set by the test when the server may go on
         self.listener = socket.socket()
         self.listener.bind((HOST, 0))
         self.listener.listen(1)
@@ -98,10 +99,12 @@ def echo(fake, conn):
 
 
 def slow_echo(fake, conn):
-    """Echo each chunk after a pause, as a loaded or remote server would."""
+    """Echo in 1 KiB pieces with a pause before each, as a loaded or distant
+    server would."""
     while chunk := fake.recv(conn):
-        time.sleep(0.3)
-        fake.send(conn, chunk)
+        for i in range(0, len(chunk), 1024):
+            time.sleep(0.2)
+            fake.send(conn, chunk[i:i + 1024])
 
 
 def late_echo(fake, conn):
@@ -112,12 +115,17 @@ def late_echo(fake, conn):
 
 
 def echo_first_line_then_close(fake, conn):
+    """Echo one line; once the test has seen it printed, close (FIN)."""
     fake.send(conn, fake.recv_line(conn))
+    fake.proceed.wait(fake.timeout)
     conn.shutdown(socket.SHUT_RDWR)
 
 
 def echo_first_line_then_reset(fake, conn):
+    """Echo one line; once the test has seen it printed, reset (RST): a reset
+    sent at once could destroy the echo before the client reads it."""
     fake.send(conn, fake.recv_line(conn))
+    fake.proceed.wait(fake.timeout)
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
@@ -162,8 +170,12 @@ class ClientRun:
             self.activity.bump()
 
     def write(self, data):
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise AssertionError(f"the client stopped reading its standard input (exit status "
+                                 f"{self.proc.poll()}; it said {self.stderr_text()!r})") from None
         self.activity.bump()
 
     def close_stdin(self):

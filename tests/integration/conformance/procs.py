@@ -101,22 +101,6 @@ def kill_all(popens):
                 f.close()
 
 
-def end_leftovers(timeout):
-    """End every process below this one that no Popen owns: the orphans of
-    servers already stopped.  They get timeout seconds to finish by themselves
-    (their clients are gone), then SIGKILL."""
-    def leftovers():
-        reap_adopted()
-        owned = _owned_pids()
-        return [p for p in procfs.descendants(os.getpid()).values()
-                if p.pid not in owned and not p.zombie]
-    wait_until(lambda: not leftovers(), timeout, progress=lambda: len(leftovers()))
-    for p in leftovers():
-        kill_tree(p.pid)
-    wait_until(lambda: not leftovers(), 5)
-    reap_adopted()
-
-
 def end_everything():
     """Last resort at exit or interrupt: kill all this process started."""
     for p in list(_spawned):

@@ -30,6 +30,7 @@ class Server:
         self.popen = None
         self.sockets = []
         self.listen_inodes = set()
+        self.family = {}        # every process seen in its tree, for the final cleanup
 
     @property
     def pid(self):
@@ -159,7 +160,7 @@ class Server:
     def wait_accept_queue(self):
         """Wait until the listen queue has room for one more connection."""
         def room():
-            return any(s.queued < s.backlog for s in self._listen_queues())
+            return all(s.queued < s.backlog for s in self._listen_queues())
         ok = procs.wait_until(room, self.timeout, progress=self.accept_queue, interval=0.001)
         assert ok, (f"the server stopped accepting connections: {self.accept_queue()} have "
                     f"waited in its listen queue for {self.timeout:.0f} s")
@@ -187,6 +188,7 @@ class Server:
         """SIGTERM, as an administrator would; returns the exit status or None
         when the server is still running after the timeout."""
         if self.alive():
+            self.family.update(self.tree())
             os.kill(self.pid, signal.SIGTERM)
         try:
             return self.popen.wait(self.timeout)
@@ -194,14 +196,23 @@ class Server:
             return None
 
     def stop(self):
-        """End the server and every process it started, whatever state they are in."""
+        """End the server and every process it started, whatever state they
+        are in.  Its children, orphaned when it exits, get the timeout to
+        finish by themselves (their clients are gone), then SIGKILL."""
         self.close_all()
         if self.popen is None:
             return
         if self.alive() and self.terminate() is None:
+            self.family.update(self.tree())
             procs.kill_tree(self.pid)
             self.popen.wait()
-        procs.end_leftovers(self.timeout)
+        family = list(self.family.values())
+        procs.wait_until(lambda: all(procfs.ended(p) for p in family), self.timeout,
+                         progress=lambda: sum(procfs.ended(p) for p in family))
+        for p in family:
+            if not procfs.ended(p):
+                procs.kill_tree(p.pid)
+        procs.reap_adopted()
 
 
 def describe_status(status):
