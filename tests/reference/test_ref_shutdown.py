@@ -123,6 +123,24 @@ def test_child_that_survives_sigterm_is_killed_after_the_grace_period(start_serv
         sock.close()
 
 
+def test_sigterm_does_not_sit_out_the_grace_period(start_server):
+    """Children that end on SIGTERM are reaped as they go: with -g 60 the
+    server still exits (0) within seconds, not after the grace period."""
+    server = start_server("-g", str(int(refkit.scaled(60))))   # well past the bound below
+    socks = open_served(server, 5)
+    server.signal(signal.SIGTERM)
+    assert exit_status(server, 10) == 0
+    assert_all_ended(socks)
+
+
+def test_drain_without_connections_exits_at_once(start_server):
+    """With --drain and no client connected, SIGTERM ends the server (exit
+    0) without waiting for anything."""
+    server = start_server("--drain")
+    server.signal(signal.SIGTERM)
+    assert exit_status(server, 10) == 0
+
+
 def test_drain_lets_open_connections_finish(start_server):
     """With --drain, SIGTERM closes the listening socket but leaves the
     children serving; the server exits 0 once the last client has left."""
