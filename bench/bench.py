@@ -13,6 +13,7 @@ import argparse
 import ctypes
 import datetime
 import json
+import math
 import os
 import platform
 import random
@@ -74,6 +75,8 @@ METRICS = {
     "p99": ("1-byte round trip p99", "us", False, "rtt_p99"),
     "kib_per_conn": ("PSS per held connection", "KiB", False, None),
     "reap_ms": ("reap after the last close", "ms", False, None),
+    "cpu_conn": ("server CPU per connection, 8 workers", "us", False, None),
+    "cpu_gib": ("server CPU per echoed GiB", "s", False, None),
 }
 FLOORS = {
     "fork": ("fork+_exit+waitpid", "forks/s"),
@@ -177,6 +180,39 @@ class Server:
         self.stop()
 
 
+def children(pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    kids.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return kids
+
+
+def server_cpu(pid):
+    """CPU seconds of the server and of the children it has reaped, read
+    once its children are gone (bounded): a running child's time is not yet
+    its parent's.  Busy neighbours stretch wall time far more than CPU time."""
+    end = time.monotonic() + 3
+    while children(pid) and time.monotonic() < end:
+        time.sleep(0.02)
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_checked(out, key):
+    if key in out and not math.isfinite(out[key]):
+        return {"error": "server gone: no CPU time to read"}
+    return out
+
+
 def loadgen(binary, mode, *args, bound):
     """One loadgen run: its JSON, or {"error": why}."""
     argv = [binary, mode, "-T", str(WAIT), *map(str, args)]
@@ -241,12 +277,22 @@ def measure_server(lg, cfg, res, name, argv, logdir):
     try:
         p = ["-p", srv.port]
         for workers in (1, 8):
+            cpu = server_cpu(srv.proc.pid)
             out = loadgen(lg, "rate", *p, "-c", workers, "-t", cfg["rate_secs"],
                           bound=cfg["rate_secs"] + SLACK)
             if out.get("errors"):
                 out = {"error": "%d connections failed: %s" % (out["errors"], out["last_error"])}
             add("rate%d" % workers, out, "conns_per_s")
-        add("bulk", loadgen(lg, "bulk", *p, "-n", cfg["bulk_bytes"], bound=SLACK), "mib_per_s")
+            if workers == 8:
+                if "error" not in out:
+                    out["cpu_us"] = (server_cpu(srv.proc.pid) - cpu) / out["conns"] * 1e6
+                add("cpu_conn", cpu_checked(out, "cpu_us"), "cpu_us")
+        cpu = server_cpu(srv.proc.pid)
+        out = loadgen(lg, "bulk", *p, "-n", cfg["bulk_bytes"], bound=SLACK)
+        add("bulk", out, "mib_per_s")
+        if "error" not in out:
+            out["cpu_s"] = (server_cpu(srv.proc.pid) - cpu) / (cfg["bulk_bytes"] / (1 << 30))
+        add("cpu_gib", cpu_checked(out, "cpu_s"), "cpu_s")
         out = loadgen(lg, "ping", *p, "-s", srv.proc.pid, "-n", cfg["ping_rounds"], bound=SLACK)
         add("p50", out, "p50_us")
         add("p99", out, "p99_us")
@@ -485,11 +531,12 @@ def chart(d, out):
         for n, s in d["clients"].items():
             f.write('"%s" %s %s %s\n' % (n, s.get("median", "NaN"), s.get("min", "NaN"),
                                         s.get("max", "NaN")))
-    panels.append(("client", "client, %d MiB batch" % (d["config"]["client_bytes"] >> 20),
-                   "MiB/s", median(d["floors"]["bw"])))
-    gp = ["set terminal pngcairo size 1600,900 font ',9'",
+    if d["clients"]:
+        panels.append(("client", "client, %d MiB batch" % (d["config"]["client_bytes"] >> 20),
+                       "MiB/s", median(d["floors"]["bw"])))
+    gp = ["set terminal pngcairo size 2000,900 font ',9'",
           "set output '%s'" % os.path.join(out, "chart.png"),
-          "set multiplot layout 2,4 title 'echo servers and clients, %s, %d CPUs "
+          "set multiplot layout 2,5 title 'echo servers and clients, %s, %d CPUs "
           "(bars: median, whiskers: min-max, dashed: floor)'" % (d["date"], d["machine"]["cpus"]),
           "set style fill solid 0.6", "set boxwidth 0.7", "set xtics rotate by -40 nomirror",
           "set yrange [0:*]", "unset key", "set grid ytics"]
