@@ -64,9 +64,11 @@ make --no-print-directory B="$sb" CC="$cc" CFLAGS="-O1 -g $sanflags" \
 	LDFLAGS="$ldflags" unit || tests_rc=$?
 ci/suite.sh "$sb" "sanitize-$cc" --timeout-scale "${TIMEOUT_SCALE:-3}" || tests_rc=$?
 
+# A defect in the children repeats in each of them: the first few reports
+# in full say all there is.
 shopt -s nullglob
 reports=("$logs"/*)
-for r in "${reports[@]}"; do
+for r in "${reports[@]:0:3}"; do
 	echo "==== sanitizer report $r"
 	cat "$r"
 done

@@ -4,8 +4,9 @@
 # Usage: ci/suite.sh BUILD_DIR NAME [PYTEST_ARG...]
 #   writes BUILD_DIR/junit/NAME.xml; the extra arguments go to pytest
 #   (--valgrind ..., --timeout-scale F, -k EXPR).  PYTHON: an interpreter
-#   with pytest.  The programs are named explicitly, so the suite never
-#   falls back to another build's.
+#   with pytest; SUITE_SELECT: a pytest -k expression, to run part of the
+#   suite.  The programs are named explicitly, so the suite never falls back
+#   to another build's.
 set -euo pipefail
 
 B=$1
@@ -13,6 +14,9 @@ name=$2
 shift 2
 bin=$(cd "$B" && pwd)
 mkdir -p "$B/junit"
+if [ -n "${SUITE_SELECT:-}" ]; then
+	set -- "$@" -k "$SUITE_SELECT"
+fi
 exec "${PYTHON:-/usr/bin/python3}" -m pytest -q tests/integration \
 	--server-cmd "$bin/echo-server {port}" \
 	--client-cmd "$bin/echo-client {host} {port}" \

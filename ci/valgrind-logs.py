@@ -21,7 +21,8 @@ to a forked child (its parent's pid is another log's pid): then the
 children, where the echoing happens, were not checked at all.
 
 Prints counts, writes the forked children's pids and logs to
-DIR/forked-children.txt, and prints every offending log in full.
+DIR/forked-children.txt, lists every offending log with its findings in
+DIR/findings.txt, and prints the first of those lines and a few logs in full.
 Exits 0 when every process is clean, 1 otherwise.
 """
 import collections
@@ -29,6 +30,8 @@ import pathlib
 import re
 import sys
 
+SHOWN_NAMED = 20
+SHOWN_IN_FULL = 3
 LINE = re.compile(r"^==(\d+)== ?(.*)$")
 ERROR_SUMMARY = re.compile(r"^ERROR SUMMARY: (\d+) errors")
 LOST = re.compile(r"^\s*(definitely|indirectly) lost: ([\d,]+) bytes")
@@ -118,8 +121,19 @@ def main(argv):
     print(f"valgrind: the forked children's pids and logs: {listing}")
 
     bad = [(log, log.findings()) for log in logs if log.findings()]
-    for log, found in bad:
-        print(f"\n==== {log.path} (pid {log.pid}, {log.command}): {'; '.join(found)}")
+    lines = [f"{log.path} (pid {log.pid}, "
+             + (f"forked child of {log.ppid}, " if log.ppid in pids else "")
+             + f"{log.command}): {'; '.join(found)}\n" for log, found in bad]
+    findings = pathlib.Path(argv[1]) / "findings.txt"
+    findings.write_text("".join(lines))
+    for line in lines[:SHOWN_NAMED]:
+        print(f"valgrind: {line}", end="")
+    if len(lines) > SHOWN_NAMED:
+        print(f"valgrind: ... and {len(lines) - SHOWN_NAMED} more, all in {findings}")
+    # A defect in the children repeats in every one of them: a few logs in
+    # full say all there is.
+    for log, _ in bad[:SHOWN_IN_FULL]:
+        print(f"\n==== {log.path}")
         print(log.path.read_text(errors="replace"), end="")
     missing = [name for name in argv[2:] if name not in programs]
     if missing:

@@ -4,21 +4,25 @@
 #
 #   make valgrind          the conformance suite, server and client under
 #                          memcheck, children traced; logs in $(B)/valgrind-logs
-#   make sanitize          ASan+UBSan build in $(B)/asan-$(SAN_CC), unit tests
-#                          and the suite against it (SAN_CC=gcc or clang)
+#   make sanitize          ASan+UBSan builds in $(B)/asan-CC, unit tests and
+#                          the suite against each, for every CC in SAN_CC
+#                          (default: gcc clang; SAN_CC=clang for one)
 #   make lint              cppcheck, clang-tidy, shellcheck, workflow schema
 #   make checks-selftest   plants a leak, an out-of-bounds write and a
 #                          cppcheck finding in scratch copies and shows that
 #                          valgrind, sanitize and lint each go red
 
-SAN_CC ?= gcc
+SAN_CC ?= gcc clang
 
 .PHONY: valgrind sanitize lint checks-selftest
 valgrind: $(PROGS)
 	@PYTHON='$(PYTHON)' ci/valgrind.sh '$(B)'
 
+# Every compiler runs, even after one fails, so one run shows all reports.
 sanitize:
-	@PYTHON='$(PYTHON)' ci/sanitize.sh '$(SAN_CC)' '$(B)'
+	@status=0; for cc in $(SAN_CC); do \
+	    PYTHON='$(PYTHON)' ci/sanitize.sh "$$cc" '$(B)' || status=1; \
+	done; exit $$status
 
 lint:
 	@ci/lint.sh '$(B)'
