@@ -61,6 +61,12 @@ main(int argc, char *argv[])
 	host = argv[optind];
 	if (argc - optind == 2)
 		port = argv[optind + 1];
+	/* getaddrinfo() would take 99999 and quietly wrap it to 34463. */
+	if (parse_number(port, 1, 65535, &i) < 0) {
+		warnx("port wants a number from 1 to 65535, not \"%s\"", port);
+		usage(stderr);
+		return 2;
+	}
 
 	/* A write to a server that has gone must fail with EPIPE, not kill us. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)

@@ -164,6 +164,8 @@ parse_args(int argc, char *argv[], struct config *cfg)
 		usage(stderr);
 		exit(2);
 	}
+	/* getaddrinfo() would take 99999 and quietly wrap it to 34463. */
+	(void)number_arg('p', cfg->port, 0, 65535);
 }
 
 /* Sleeps for BACKOFF_MS, or less if a signal comes; signals run meanwhile. */
