@@ -50,7 +50,7 @@ deps:
 	@ci/install-deps.sh
 
 test: deps
-	$(MAKE) unit unit-valgrind integration
+	$(MAKE) unit unit-valgrind integration reference-test demo-test
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
