@@ -109,9 +109,10 @@ def _list_clauses(config, session):
     tests = {}
     for item in session.items:
         tests.setdefault(_clause_id(item), []).append(item.nodeid)
+    sides = {CLAUSES[cid].side for cid in tests if cid}
     write = config.get_terminal_writer().line
     for c in CLAUSES.values():
-        if c.id not in tests and c.tests:
+        if c.id not in tests and (c.tests or c.side not in sides):
             continue    # deselected (-m, -k)
         write(f"{c.id:<12} {c.level:<6}  {c.title}")
         for nodeid in tests.get(c.id, ["(judged from the valgrind logs with --valgrind)"]):
@@ -167,6 +168,7 @@ class ClauseReport:
         self.settings = config.conformance_settings
         self.recorder = report.Recorder(CLAUSES)
         self.verdicts = []
+        self.complete = True
 
     def pytest_runtest_logreport(self, report):
         self.recorder.add(report)
@@ -180,6 +182,7 @@ class ClauseReport:
         if all(v.verdict == report.NOT_RUN for v in verdicts):
             return
         self.verdicts = verdicts
+        self.complete = session.exitstatus != pytest.ExitCode.INTERRUPTED
         if path := self.config.option.conformance_json:
             Path(path).write_text(report.to_json(verdicts, self.settings), encoding="utf-8")
         if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -192,7 +195,7 @@ class ClauseReport:
         if not self.verdicts:
             return
         terminalreporter.section("conformance by clause (SPEC.md)")
-        for line in report.terminal_lines(self.verdicts, self.settings.strict):
+        for line in report.terminal_lines(self.verdicts, self.settings.strict, self.complete):
             terminalreporter.line(line)
         if self.settings.valgrind_dir:
             terminalreporter.line(f"valgrind logs: {self.settings.valgrind_dir}")

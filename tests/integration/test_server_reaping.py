@@ -4,7 +4,7 @@ trivially."""
 
 import pytest
 
-from conformance import net, procs
+from conformance import net, procfs, procs
 
 pytestmark = pytest.mark.server
 
@@ -64,3 +64,17 @@ def test_children_end_with_their_connections(server, timeout):
     assert ended, (f"{len(extra)} process(es) of the server's tree still run {timeout:.0f} s "
                    f"after every client closed (pids {', '.join(str(p.pid) for p in extra[:10])}"
                    f"; {len(baseline)} before the clients came)")
+
+
+@pytest.mark.clause("S-REAP-5")
+def test_children_end_when_their_clients_are_killed(server, timeout):
+    before = server.live_tree()
+    streamers = server.start_streamers(8)
+    served_by = server.new_processes(before)
+    procs.kill_all(streamers)
+    ended = procs.wait_until(lambda: all(procfs.ended(p) for p in served_by), timeout,
+                             progress=lambda: sum(procfs.ended(p) for p in served_by))
+    left = [f"{p.pid} ({procfs.comm(p.pid)}, in {'/'.join(procfs.syscall_names(p.pid)) or 'no call'})"
+            for p in served_by if not procfs.ended(p)]
+    assert ended, (f"{len(left)} process(es) that served clients killed mid-transfer still run "
+                   f"{timeout:.0f} s later: {', '.join(left[:10])}")

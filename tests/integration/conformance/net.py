@@ -44,17 +44,22 @@ def send(sock, data, what="sending"):
         raise AssertionError(f"{what}: the server dropped the connection ({e.strerror})") from None
 
 
+def _recv(sock, size, what, progress):
+    """One recv(); silence and resets become failures in words.  progress
+    says how far the transfer got, for the message."""
+    try:
+        return sock.recv(size)
+    except socket.timeout:
+        raise AssertionError(f"{what}: nothing arrived for {sock.gettimeout():.0f} s "
+                             f"after {progress}") from None
+    except ConnectionResetError:
+        raise AssertionError(f"{what}: the server reset the connection after {progress}") from None
+
+
 def recv_exactly(sock, n, what="the echo"):
     buf = bytearray()
     while len(buf) < n:
-        try:
-            chunk = sock.recv(min(n - len(buf), 1 << 20))
-        except socket.timeout:
-            raise AssertionError(f"{what}: nothing arrived for {sock.gettimeout():.0f} s "
-                                 f"after {len(buf)} of {n} bytes") from None
-        except ConnectionResetError:
-            raise AssertionError(f"{what}: the server reset the connection after "
-                                 f"{len(buf)} of {n} bytes") from None
+        chunk = _recv(sock, min(n - len(buf), 1 << 20), what, f"{len(buf)} of {n} bytes")
         if not chunk:
             raise AssertionError(f"{what}: the server closed the connection after "
                                  f"{len(buf)} of {n} bytes")
@@ -63,20 +68,11 @@ def recv_exactly(sock, n, what="the echo"):
 
 
 def recv_until_eof(sock, what="the echo"):
-    """Everything until the server's end of file; a reset or silence fails."""
+    """Everything until the server's end of file (a FIN); a reset or silence fails."""
     buf = bytearray()
-    while True:
-        try:
-            chunk = sock.recv(1 << 20)
-        except socket.timeout:
-            raise AssertionError(f"{what}: after {len(buf)} bytes, neither data nor end of "
-                                 f"file for {sock.gettimeout():.0f} s") from None
-        except ConnectionResetError:
-            raise AssertionError(f"{what}: the server reset the connection after {len(buf)} "
-                                 f"bytes instead of ending it with a FIN") from None
-        if not chunk:
-            return bytes(buf)
+    while chunk := _recv(sock, 1 << 20, what, f"{len(buf)} bytes, before its end of file"):
         buf += chunk
+    return bytes(buf)
 
 
 def difference(sent, got):

@@ -22,6 +22,11 @@ _WAITING_SYSCALLS = {
 WAITING_SYSCALLS = _WAITING_SYSCALLS.get(platform.machine(), {})
 _WAIT_FOR_CHILD = {"x86_64": {61: "wait4", 247: "waitid"},
                    "aarch64": {260: "wait4", 95: "waitid"}}.get(platform.machine(), {})
+# Other calls a stuck process is often found in, to name them in messages.
+_OTHER_NAMES = {"x86_64": {0: "read", 1: "write", 34: "pause", 35: "nanosleep", 130: "rt_sigsuspend",
+                           202: "futex", 230: "clock_nanosleep"},
+                "aarch64": {63: "read", 64: "write", 98: "futex", 101: "nanosleep",
+                            115: "clock_nanosleep", 133: "rt_sigsuspend"}}.get(platform.machine(), {})
 
 
 @dataclass(frozen=True)
@@ -164,27 +169,33 @@ def blocked_in_wait_for_child(pid):
 
 def syscall_names(pid):
     """Every thread's current system call, for messages."""
-    names = {**WAITING_SYSCALLS, **_WAIT_FOR_CHILD}
+    names = {**WAITING_SYSCALLS, **_WAIT_FOR_CHILD, **_OTHER_NAMES}
     return sorted({names.get(n, f"syscall {n}") for n in _syscalls(pid)})
 
 
 def _syscalls(pid):
     """Numbers of the system calls pid's threads are blocked in."""
     numbers = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except FileNotFoundError:
-        return numbers
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/syscall", encoding="ascii") as f:
-                first = f.read().split(maxsplit=1)
-        except OSError:
-            continue
+    for text in _task_files(pid, "syscall"):
+        first = text.split(maxsplit=1)
         # "running", or -1 when blocked outside a system call.
         if first and first[0].isdigit():
             numbers.append(int(first[0]))
     return numbers
+
+
+def _task_files(pid, name):
+    """The contents of /proc/PID/task/TID/name for each thread of pid."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/{name}", encoding="ascii") as f:
+                yield f.read()
+        except OSError:
+            continue    # the thread ended meanwhile
 
 
 def rss_kib(pid):
@@ -208,16 +219,8 @@ def context_switches(pid):
     """Voluntary context switches of all pid's threads: it grows each time
     the process blocks, so a change shows that it woke up and slept again."""
     total = 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except FileNotFoundError:
-        return total
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/status", encoding="ascii") as f:
-                for line in f:
-                    if line.startswith("voluntary_ctxt_switches:"):
-                        total += int(line.split()[1])
-        except OSError:
-            continue
+    for text in _task_files(pid, "status"):
+        for line in text.splitlines():
+            if line.startswith("voluntary_ctxt_switches:"):
+                total += int(line.split()[1])
     return total

@@ -67,7 +67,7 @@ class Recorder:
             outcome, reason = WARNED, props.get("reason", "")
         elif report.skipped:
             outcome = SKIPPED
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            reason = report.longrepr[2].removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else ""
         elif report.when == "call":
             outcome, reason = PASSED, ""
         else:
@@ -163,7 +163,7 @@ def valgrind_verdict(clause, directory):
 _MARK = {PASSED: "PASS", FAILED: "FAIL", WARNED: "WARN", SKIPPED: "SKIP", NOT_RUN: "----"}
 
 
-def terminal_lines(verdicts, strict):
+def terminal_lines(verdicts, strict, complete=True):
     lines = []
     for v in verdicts:
         if v.verdict == NOT_RUN:
@@ -174,25 +174,32 @@ def terminal_lines(verdicts, strict):
             lines.append(f"      hint: {v.clause.hint}")
         elif v.verdict == SKIPPED and v.reason:
             lines.append(f"      why:  {v.reason}")
-    lines.append(totals(verdicts, strict))
+    lines.append(totals(verdicts, strict, complete))
     return lines
 
 
-def totals(verdicts, strict):
+def totals(verdicts, strict, complete=True):
     count = {k: sum(1 for v in verdicts if v.verdict == k) for k in _MARK}
     must = len(must_failures(verdicts))
-    head = (f"{count[PASSED]} clauses passed, {count[FAILED]} failed ({must} MUST), "
+    head = (f"Clauses: {count[PASSED]} passed, {count[FAILED]} failed ({must} MUST), "
             f"{count[WARNED]} warned (SHOULD), {count[SKIPPED]} skipped, "
-            f"{count[NOT_RUN]} not run")
-    if conforming(verdicts, strict):
-        return f"{head}. Verdict: conforming" + (" (strict)" if strict else "")
-    return f"{head}. Verdict: NOT conforming"
+            f"{count[NOT_RUN]} not run.")
+    if not conforming(verdicts, strict):
+        return f"{head} Verdict: NOT conforming"
+    if not complete:
+        return f"{head} Verdict: none, the run was interrupted"
+    return f"{head} Verdict: conforming" + (" (strict)" if strict else "")
+
+
+def tested_sides(verdicts):
+    return {v.clause.side for v in verdicts if v.verdict != NOT_RUN}
 
 
 def to_json(verdicts, settings):
+    sides = tested_sides(verdicts)
     return json.dumps({
-        "server_cmd": settings.server_cmd,
-        "client_cmd": settings.client_cmd,
+        "server_cmd": settings.server_cmd if "server" in sides else None,
+        "client_cmd": settings.client_cmd if "client" in sides else None,
         "strict": settings.strict,
         "conforming": conforming(verdicts, settings.strict),
         "summary": totals(verdicts, settings.strict),
@@ -207,9 +214,13 @@ def to_json(verdicts, settings):
 
 
 def markdown(verdicts, settings):
-    rows = ["## Echo conformance", "",
-            f"Server: `{settings.server_cmd}`  ", f"Client: `{settings.client_cmd}`", "",
-            f"**{totals(verdicts, settings.strict)}**", "",
+    sides = tested_sides(verdicts)
+    rows = ["## Echo conformance", ""]
+    if "server" in sides:
+        rows.append(f"Server: `{settings.server_cmd}`  ")
+    if "client" in sides:
+        rows.append(f"Client: `{settings.client_cmd}`")
+    rows += ["", f"**{totals(verdicts, settings.strict)}**", "",
             "| | Clause | Level | Title | Why / hint |", "|---|---|---|---|---|"]
     icon = {PASSED: "✅", FAILED: "❌", WARNED: "⚠️", SKIPPED: "⏭️"}
     for v in verdicts:
