@@ -36,7 +36,7 @@ QUICK = dict(reps=1, rate_secs=0.5, bulk_bytes=64 << 20, ping_rounds=1000,
              hold_k=200, fork_secs=0.5, floor_bytes=256 << 20,
              client_bytes=128 << 20, client_reps=1)
 
-WAIT = 5.0      # loadgen's bound on any single wait (-T)
+WAIT = 10.0     # loadgen's bound on any single wait (-T); 5 s gave false hangs at load 40
 SLACK = 30.0    # what a whole loadgen run may take beyond its nominal length
 
 
