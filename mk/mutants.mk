@@ -5,7 +5,7 @@
 # (the reference, a poll() server, the real peers) pass.
 #
 #   make mutants                      all rows of expect.tsv
-#   make mutants ONLY='stage1 poll'   rows whose name contains a word given
+#   make mutants ONLY='stage* poll-*'  only the rows whose name matches a pattern
 #   make mutants JOBS=1               one suite run at a time (default 2)
 
 MUTANT_DIR  = tests/mutants

@@ -12,6 +12,7 @@ Prints a table, one row per implementation; exits 1 when any row is wrong.
 """
 
 import argparse
+import fnmatch
 import shutil
 import sys
 import time
@@ -102,11 +103,12 @@ def main():
     parser.add_argument("--jobs", type=int, default=2, help="suite runs at once")
     parser.add_argument("--timeout-scale", type=float, default=1.0)
     parser.add_argument("--table", default=str(HERE / "expect.tsv"))
-    parser.add_argument("only", nargs="*", help="rows whose name contains one of these")
+    parser.add_argument("only", nargs="*", help="rows whose name matches one of these "
+                        "shell patterns (stage*, socat-*)")
     args = parser.parse_args()
 
     rows = [r for r in load(Path(args.table), Path(args.build).resolve())
-            if not args.only or any(word in r.name for word in args.only)]
+            if not args.only or any(fnmatch.fnmatch(r.name, p) for p in args.only)]
     if not rows:
         sys.exit("no row matches " + " ".join(args.only))
     start = time.monotonic()
