@@ -106,7 +106,7 @@ class Server:
                             progress=lambda: len(self.zombies())):
             return
         zombies = self.zombies()
-        parents = ", ".join(str(pid) for pid in sorted({z.ppid for z in zombies}))
+        parents = ", ".join(f"{pid} {procfs.comm(pid)}" for pid in sorted({z.ppid for z in zombies}))
         assert not zombies, (f"{len(zombies)} zombie(s) stayed in the server's tree for "
                              f"{self.timeout:.0f} s while it sat idle: pids "
                              f"{', '.join(str(z.pid) for z in zombies[:10])} exited but "
