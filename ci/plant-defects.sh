@@ -14,13 +14,13 @@
 # Usage: ci/plant-defects.sh [BUILD_DIR]   (run from the top of the tree)
 #
 # valgrind and sanitize run the echo and client parts of the suite only
-# (SUITE_SELECT, see ci/suite.sh): they start the server, fork children and
-# run the client, which is all a planted defect needs to show, in seconds
-# instead of minutes.  PLANT_SELECT= (empty) runs the whole suite instead.
+# (CONFORMANCE_ARGS, as for `make integration`): they start the server, fork
+# children and run the client, which is all a planted defect needs to show,
+# in seconds instead of minutes.  PLANT_SUITE_ARGS= (empty) runs it whole.
 set -euo pipefail
 
 B=${1:-build}
-export SUITE_SELECT=${PLANT_SELECT-test_server_echo or test_client}
+export CONFORMANCE_ARGS=${PLANT_SUITE_ARGS-"-k 'test_server_echo or test_client'"}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/plant-defects.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 failures=0
@@ -54,7 +54,7 @@ plant_in_str_echo() {
 expect() {
 	local name=$1 target=$2 outcome=$3 pattern=${4:-} log=$scratch/$1-$2.log rc=0
 	echo "== $name: make $target (expect $outcome)"
-	(cd "$scratch/$name" && make --no-print-directory PYTHON="${PYTHON:-/usr/bin/python3}" "$target") \
+	(cd "$scratch/$name" && make --no-print-directory "$target") \
 		>"$log" 2>&1 || rc=$?
 	if [ "$outcome" = pass ] && [ "$rc" -eq 0 ]; then
 		echo "   ok: passed"

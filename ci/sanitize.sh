@@ -2,7 +2,9 @@
 # ci/sanitize.sh - build with AddressSanitizer (LeakSanitizer included) and
 # UndefinedBehaviorSanitizer, run the unit tests and the conformance suite
 # against that build, and fail on any test failure or any sanitizer report.
-# Usage: ci/sanitize.sh [CC] [BUILD_DIR]   (run from the top of the tree)
+# Usage: ci/sanitize.sh [CC] [BUILD_DIR]   (run from the top of the tree;
+# TIMEOUT_SCALE: slack for the suite's timeouts, default 3; CONFORMANCE_ARGS:
+# more suite options, as for `make integration`)
 #
 # The build goes to BUILD_DIR/asan-CC, apart from the plain one.  Forked
 # server children report through log_path (one file per pid), not through
@@ -61,8 +63,9 @@ done
 # ASan makes them slower, not silent, so the usual timeouts only get slack.
 tests_rc=0
 make --no-print-directory B="$sb" CC="$cc" CFLAGS="-O1 -g $sanflags" \
-	LDFLAGS="$ldflags" unit || tests_rc=$?
-ci/suite.sh "$sb" "sanitize-$cc" --timeout-scale "${TIMEOUT_SCALE:-3}" || tests_rc=$?
+	LDFLAGS="$ldflags" unit integration CONFORMANCE_ARGS="--timeout-scale \
+${TIMEOUT_SCALE:-3} --junitxml $sb/junit/sanitize.xml ${CONFORMANCE_ARGS:-}" ||
+	tests_rc=$?
 
 # A defect in the children repeats in each of them: the first few reports
 # in full say all there is.

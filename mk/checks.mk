@@ -16,16 +16,16 @@ SAN_CC ?= gcc clang
 
 .PHONY: valgrind sanitize lint checks-selftest
 valgrind: $(PROGS)
-	@PYTHON='$(PYTHON)' ci/valgrind.sh '$(B)'
+	@ci/valgrind.sh '$(B)'
 
 # Every compiler runs, even after one fails, so one run shows all reports.
 sanitize:
 	@status=0; for cc in $(SAN_CC); do \
-	    PYTHON='$(PYTHON)' ci/sanitize.sh "$$cc" '$(B)' || status=1; \
+	    ci/sanitize.sh "$$cc" '$(B)' || status=1; \
 	done; exit $$status
 
 lint:
 	@ci/lint.sh '$(B)'
 
 checks-selftest:
-	@PYTHON='$(PYTHON)' ci/plant-defects.sh '$(B)'
+	@ci/plant-defects.sh '$(B)'
