@@ -61,6 +61,10 @@ run_shellcheck() {
 run_workflow_validator() {
 	local bin=$B/node/node_modules/.bin/action-validator wf rc=0
 	if [ ! -x "$bin" ]; then
+		if ! command -v npm >/dev/null; then
+			echo "workflows: npm is missing (Debian: apt-get install npm)" >&2
+			return 1
+		fi
 		mkdir -p "$B/node"
 		npm install --prefix "$B/node" --no-audit --no-fund --silent \
 			"@action-validator/cli@$VALIDATOR_VERSION" \
