@@ -38,8 +38,9 @@ STAGES = [
     ("reference", "echo-server", "the kit's reference server (src/server.c)"),
 ]
 
-# The clauses the story is about: reaping, and signals interrupting accept().
-STORY_CLAUSES = ["S-REAP-1", "S-REAP-2", "S-SIG-1", "S-SIG-2", "S-SIG-3"]
+# The clauses the story is about: zombies (S-REAP-1), EINTR from accept()
+# (S-SIG-1), coalesced signals (S-REAP-2), a handler that blocks (S-SIG-3).
+STORY_CLAUSES = ["S-REAP-1", "S-REAP-2", "S-SIG-1", "S-SIG-3"]
 
 LINE = b"hello, zombies\n"
 CONNECTIONS = 5
