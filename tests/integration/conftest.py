@@ -276,7 +276,9 @@ def fake_server(settings, activity):
     servers = []
 
     def start(behaviour):
-        s = fake.FakeServer(behaviour, activity, settings.timeout)
+        # Patient: the client's silence timeout must expire first, so that a
+        # client waiting for ever is caught hanging, not rescued by a close.
+        s = fake.FakeServer(behaviour, activity, 3 * settings.timeout)
         servers.append(s)
         return s
     yield start
@@ -285,8 +287,9 @@ def fake_server(settings, activity):
 
 
 @pytest.fixture
-def run_client(settings, activity):
-    """Run the client command against a port; stopped at teardown."""
+def run_client(settings, activity, fake_server):
+    """Run the client command against a port; stopped at teardown, before
+    the fake servers (a stopping fake server waits for its client)."""
     if missing := settings.missing_reference("client"):
         pytest.fail(_missing_message("client", missing), pytrace=False)
     runs = []

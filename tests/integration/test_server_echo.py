@@ -45,7 +45,10 @@ def test_one_byte_dribble_is_echoed_byte_by_byte(server):
 @pytest.mark.clause("S-ECHO-4")
 def test_four_mib_stream_is_echoed_intact(server):
     payload = os.urandom(4 << 20)
-    sock = server.connect()
+    # A client that lags (a small receive window, a late start at reading),
+    # as a distant or busy one does: the server's writes then come up short
+    # or block, and a server that ignores a short write loses data.
+    sock = server.connect(rcvbuf=16 << 10)
     # Read while writing, as a real client does: the server may write back
     # before it has read everything.
     writer_error = []
@@ -57,6 +60,7 @@ def test_four_mib_stream_is_echoed_intact(server):
             writer_error.append(e)
     writer = threading.Thread(target=write)
     writer.start()
+    time.sleep(0.5)     # the client lags before it starts reading
     try:
         got = net.recv_exactly(sock, len(payload), "the echo of a 4 MiB stream")
     finally:

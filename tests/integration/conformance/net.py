@@ -15,13 +15,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def connect(port, timeout):
+def connect(port, timeout, rcvbuf=None):
+    """A connection to the server; rcvbuf, when given, sets the receive
+    buffer (and so the window) before the handshake."""
+    s = socket.socket()
+    s.settimeout(timeout)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     try:
-        s = socket.create_connection((HOST, port), timeout=timeout)
+        s.connect((HOST, port))
     except socket.timeout:
+        s.close()
         raise AssertionError(f"connecting to {HOST}:{port} got no answer for {timeout:.0f} s "
                              f"(the server is not accepting)") from None
     except ConnectionRefusedError:
+        s.close()
         raise AssertionError(f"connecting to {HOST}:{port} was refused: "
                              f"the server is no longer listening") from None
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

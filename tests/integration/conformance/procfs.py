@@ -215,6 +215,15 @@ def comm(pid):
         return "?"
 
 
+def catches(pid, signo):
+    """True when pid has a handler installed for signo (SigCgt in its status)."""
+    for text in _task_files(pid, "status"):
+        for line in text.splitlines():
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (signo - 1) & 1)
+    return False
+
+
 def context_switches(pid):
     """Voluntary context switches of all pid's threads: it grows each time
     the process blocks, so a change shows that it woke up and slept again."""

@@ -118,8 +118,11 @@ class Server:
         False when it does not within the timeout."""
         before = procfs.context_switches(self.pid)
         os.kill(self.pid, signo)
-        # An ignored signal wakes nothing: do not wait long for a change.
-        procs.wait_until(lambda: procfs.context_switches(self.pid) != before, 1.0 * self.settings.scale)
+        # Only a caught signal wakes the server; then wait until it has run
+        # its handler and blocked again (bounded: it may already be busy).
+        if procfs.catches(self.pid, signo):
+            procs.wait_until(lambda: procfs.context_switches(self.pid) != before,
+                             self.settings.scale)
         return not watch_wait or self.wait_idle()
 
     def tree_socket_inodes(self):
@@ -135,8 +138,8 @@ class Server:
 
     # Connections.
 
-    def connect(self):
-        s = net.connect(self.port, self.timeout)
+    def connect(self, rcvbuf=None):
+        s = net.connect(self.port, self.timeout, rcvbuf)
         self.sockets.append(s)
         return s
 
