@@ -43,15 +43,19 @@ def test_sigterm_exit_status_is_zero(server):
 
 @pytest.mark.clause("S-LIFE-2")
 def test_port_is_reusable_after_sigterm_despite_time_wait(server, start_server):
-    for i in range(3):
-        sock = server.connect()
+    socks = server.connect_many(3)
+    for i, sock in enumerate(socks):
         net.echo(sock, b"soon in TIME_WAIT\n", f"the echo on connection {i}")
-        # The server closes first (after our FIN and its echo), so its side
-        # of the connection waits in TIME_WAIT on the server's port.
-        sock.shutdown(socket.SHUT_WR)
+    terminate(server)
+    # As a service manager stopping the service does: end what is left of
+    # it, so that the server's side closes first and its end of each
+    # connection waits in TIME_WAIT on the server's port.
+    server.kill_family()
+    for i, sock in enumerate(socks):
         net.recv_until_eof(sock, f"the end of connection {i}")
     server.close_all()
-    terminate(server)
+    assert any(s.local_port == server.port and s.state == procfs.TCP_TIME_WAIT
+               for s in procfs.tcp_sockets()), "suite error: no connection entered TIME_WAIT"
     again = restart_on_same_port(server, start_server, "with its connections in TIME_WAIT")
     net.echo(again.connect(), b"new server\n", "the echo from the new server")
 

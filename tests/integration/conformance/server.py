@@ -198,6 +198,16 @@ class Server:
         except subprocess.TimeoutExpired:
             return None
 
+    def kill_family(self):
+        """SIGKILL every process ever seen in the server's tree, and wait
+        until they are gone."""
+        family = list(self.family.values())
+        for p in family:
+            if not procfs.ended(p):
+                procs.kill_tree(p.pid)
+        procs.wait_until(lambda: all(procfs.ended(p) for p in family), self.timeout)
+        procs.reap_adopted()
+
     def stop(self):
         """End the server and every process it started, whatever state they
         are in.  Its children, orphaned when it exits, get the timeout to
@@ -212,10 +222,7 @@ class Server:
         family = list(self.family.values())
         procs.wait_until(lambda: all(procfs.ended(p) for p in family), self.timeout,
                          progress=lambda: sum(procfs.ended(p) for p in family))
-        for p in family:
-            if not procfs.ended(p):
-                procs.kill_tree(p.pid)
-        procs.reap_adopted()
+        self.kill_family()
 
 
 def describe_status(status):
