@@ -176,6 +176,15 @@ class Server:
         end_orphans()
 
 
+def shown(argv):
+    """argv as a command line, with paths relative to the current directory
+    when they are below it (build/demo/stage1 rather than /home/...)."""
+    def short(arg):
+        path = os.path.relpath(arg) if os.path.isabs(arg) else arg
+        return arg if path.startswith("..") else path
+    return " ".join(short(a) for a in argv)
+
+
 def run_client(client, port, timeout):
     """One round of the five-connection client: one line in, then EOF."""
     argv = [client, "-n", str(CONNECTIONS), "127.0.0.1", str(port)]
@@ -227,12 +236,12 @@ def run_stage(name, argv, about, args, out, paint):
     server = Server(argv, 10 * args.timeout_scale)
     result = {"name": name, "argv": argv, "port": server.port, "server_pid": server.proc.pid}
     try:
-        out.write(f"$ {' '.join(argv)} 0 &      # {server.lines[0]}\n")
+        out.write(f"$ {shown(argv)} 0 &      # {server.lines[0]}\n")
         rounds = []
         for _ in range(ROUNDS):
             ran = run_client(client, server.port, 30 * args.timeout_scale)
             rounds.append(ran)
-            out.write(f"$ echo {LINE.decode().strip()!r} | {' '.join(ran['argv'])}\n")
+            out.write(f"$ echo {LINE.decode().strip()!r} | {shown(ran['argv'])}\n")
             out.write(ran["stdout"] + (ran["stderr"] + "\n" if ran["stderr"] else ""))
             out.write(f"(client exit status {ran['status']})\n")
             settle(server, 5 * args.timeout_scale)
@@ -253,6 +262,8 @@ def run_stage(name, argv, about, args, out, paint):
         else:
             out.write(paint.red(f"the server is gone (exit status {snap['status']})") + "\n")
         if args.verdict:
+            out.write(f"(asking the conformance suite about {', '.join(STORY_CLAUSES)}...)\n")
+            out.flush()
             result["verdict"] = verdict.run(
                 "server", argv + ["{port}"], select=STORY_CLAUSES,
                 extra=["--timeout-scale", str(args.timeout_scale)])

@@ -80,8 +80,9 @@ def test_stage1_zombies_are_marked_in_the_tree(demo):
 def test_stage2_dies_when_its_first_child_exits(demo):
     stage2 = demo[0]["stage2"]
     assert not stage2["alive"] and stage2["status"] == 1 and stage2["rounds"] == 1
-    # One handler ran (one wait()), then accept() failed with EINTR and the server gave up.
-    assert len(terminated(stage2)) == 1
+    # The handler ran (one wait() per run), then accept() failed with EINTR
+    # and the server gave up before all the children had ended.
+    assert 1 <= len(terminated(stage2)) < FIVE
     assert stage2["server_said"][-1].endswith("accept: Interrupted system call")
     assert stage2["client"][0]["status"] == 0, "the echo itself worked"
 
@@ -102,15 +103,19 @@ def test_stage4_and_reference_leave_no_zombie(demo, name):
     assert [r["pid"] for r in stage["rows"]] == [stage["server_pid"]]
 
 
-@pytest.mark.parametrize("name, clause", [
-    ("stage1", "S-REAP-1"),     # zombies after clients close
-    ("stage2", "S-SIG-1"),      # EINTR from accept() is fatal
-    ("stage3", "S-REAP-2"),     # zombies after simultaneous closes
+@pytest.mark.parametrize("name, clauses", [
+    ("stage1", {"S-REAP-1"}),               # zombies after clients close
+    ("stage2", {"S-SIG-1"}),                # EINTR from accept() is fatal
+    # wait() once: zombies when signals merge (whether they do in the suite's
+    # burst of closes depends on scheduling), and a handler that blocks.
+    ("stage3", {"S-REAP-2", "S-SIG-3"}),
 ])
-def test_suite_rejects_the_stage_for_its_clause(demo, name, clause):
+def test_suite_rejects_the_stage_for_its_clause(demo, name, clauses):
     result = demo[0][name]["verdict"]
-    assert result["status"] == 1 and result["clauses"][clause] == "failed"
-    assert f"verdict: FAIL" in section(demo[1], name) and clause in section(demo[1], name)
+    failed = {c for c, v in result["clauses"].items() if v == "failed"}
+    assert result["status"] == 1 and failed & clauses
+    assert "verdict: FAIL" in section(demo[1], name)
+    assert all(c in section(demo[1], name) for c in failed)
 
 
 @pytest.mark.parametrize("name", ["stage4", "reference"])
