@@ -27,7 +27,6 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 
 FULL = dict(reps=5, rate_secs=2.0, bulk_bytes=1 << 30, ping_rounds=5000,
             hold_k=1000, fork_secs=2.0, floor_bytes=2 << 30,
@@ -42,10 +41,11 @@ SLACK = 30.0    # what a whole loadgen run may take beyond its nominal length
 
 def servers(build):
     """name -> argv with {port}.  The reference and tcpserver get the same
-    cap on children, 1000, as many as the hold test opens.  Peers listen on 127.0.0.1 only (busybox nc
-    cannot choose, it takes every address).  Limits that would stop a peer
-    from holding the K connections are lifted; tcpserver's DNS and ident
-    lookups are off, or it would query the network for every connection."""
+    cap on children, 1000, as many as the hold test opens.  Peers listen on
+    127.0.0.1 only (busybox nc cannot choose, it takes every address).
+    Limits that would stop a peer from holding the K connections are
+    lifted; tcpserver's DNS and ident lookups are off, or it would query
+    the network for every connection."""
     return {
         "reference": [os.path.join(build, "echo-server"), "-c", "1000", "{port}"],
         "socat-PIPE": ["socat", "TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr", "PIPE"],
@@ -195,21 +195,28 @@ def children(pid):
 def server_cpu(pid):
     """CPU seconds of the server and of the children it has reaped, read
     once its children are gone (bounded): a running child's time is not yet
-    its parent's.  Busy neighbours stretch wall time far more than CPU time."""
+    its parent's.  Busy neighbours stretch wall time far more than CPU time.
+    NaN when the figure would be wrong: a server that ignores SIGCHLD never
+    waits for its children, and their time is lost."""
     end = time.monotonic() + 3
     while children(pid) and time.monotonic() < end:
         time.sleep(0.02)
     try:
+        with open("/proc/%d/status" % pid) as f:
+            ignored = next(int(l.split()[1], 16) for l in f if l.startswith("SigIgn:"))
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
+    except (OSError, StopIteration):
+        return float("nan")
+    if ignored & (1 << (signal.SIGCHLD - 1)):
         return float("nan")
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_checked(out, key):
     if key in out and not math.isfinite(out[key]):
-        return {"error": "server gone: no CPU time to read"}
+        return {"error": "no CPU time: server gone, or it ignores SIGCHLD "
+                         "and its children's time is lost"}
     return out
 
 
@@ -369,6 +376,7 @@ def run(args, cfg):
         srv = {n: srv[n] for n in args.only.split(",")}
     names = list(srv)
     started = time.monotonic()
+    load_at_start = os.getloadavg()[0]
     for rep in range(cfg["reps"]):
         # Interleaved: each repetition visits every subject, starting from a
         # different one, so slow drift on a shared machine hits all alike.
@@ -383,7 +391,7 @@ def run(args, cfg):
 
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
+        "machine": dict(machine(), load_at_start=load_at_start),
         "config": dict(cfg, quick=args.quick),
         "seconds": round(time.monotonic() - started, 1),
         "commands": {"servers": srv, "clients": cli},
@@ -479,10 +487,11 @@ def table(d):
     c = d["config"]
     lines = ["# echo benchmark, %s" % d["date"], "",
              "%d CPUs (%s), Linux %s; %d repetitions, median (min–max); "
-             "%d held connections; bulk %d MiB; client batch %d MiB; load at end %.1f." % (
+             "%d held connections; bulk %d MiB; client batch %d MiB; "
+             "load average %.1f at the start, %.1f at the end." % (
                  d["machine"]["cpus"], d["machine"]["cpu"], d["machine"]["kernel"], c["reps"],
                  c["hold_k"], c["bulk_bytes"] >> 20, c["client_bytes"] >> 20,
-                 d["machine"]["load_at_end"][0]), ""]
+                 d["machine"]["load_at_start"], d["machine"]["load_at_end"][0]), ""]
     lines += ["## Floors", "", "| floor | value | unit |", "|---|---|---|"]
     for m, (what, unit) in FLOORS.items():
         lines.append("| %s | %s | %s |" % (what, cell(d["floors"][m]), unit))
