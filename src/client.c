@@ -26,6 +26,18 @@ usage(FILE *to)
 	    "  -h, --help      this text;  -V, --version  the version\n");
 }
 
+/* Closes the first n of fds and frees them; exits if a close fails. */
+static void
+close_all(int *fds, long n)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (close(fds[i]) < 0)
+			err(1, "close");
+	free(fds);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -77,25 +89,26 @@ main(int argc, char *argv[])
 		err(1, "calloc");
 	for (i = 0; i < nconn; i++) {
 		fds[i] = tcp_connect(host, port, &gaierr);
-		if (fds[i] < 0) {
-			if (gaierr != 0)
-				errx(1, "%s port %s: %s", host, port, gai_strerror(gaierr));
-			err(1, "connect to %s port %s", host, port);
-		}
+		if (fds[i] < 0)
+			break;
+	}
+	if (i < nconn) {
+		saved_errno = errno;
+		close_all(fds, i);
+		if (gaierr != 0)
+			errx(1, "%s port %s: %s", host, port, gai_strerror(gaierr));
+		errno = saved_errno;
+		err(1, "connect to %s port %s", host, port);
 	}
 
 	status = str_cli(STDIN_FILENO, STDOUT_FILENO, fds[0]);
 	saved_errno = errno;
-
 	/*
 	 * All at once, so that the server's children end at the same moment;
 	 * and before the error exits too, so that no descriptor outlives its
 	 * use on any path (valgrind --track-fds holds us to that).
 	 */
-	for (i = 0; i < nconn; i++)
-		if (close(fds[i]) < 0)
-			err(1, "close");
-	free(fds);
+	close_all(fds, nconn);
 
 	errno = saved_errno;
 	switch (status) {
