@@ -11,6 +11,10 @@ cppcheck clang-tidy shellcheck mandoc
 socat ncat ucspi-tcp busybox netcat-openbsd
 gnuplot-nox procps util-linux iproute2
 "
+# npm installs the workflow validator for make lint.  Debian's npm package
+# conflicts with a nodejs from elsewhere, so it is asked for only when no npm
+# is on PATH.
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 
 missing=""
 for p in $pkgs; do
