@@ -38,9 +38,16 @@ $(B)/unit/test_%: $(B)/unit/test_%.o $(B)/unit/harness.o $(B)/libecho.a
 	$(CC) $(CFLAGS) -pthread $(LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 # Every binary runs even after one fails, so each prints its summary.
+# UNIT_JUNIT=DIR writes each binary's results to DIR/<binary>.xml instead
+# (cmocka 1.1 prints one or the other, and never overwrites a file).
+UNIT_JUNIT ?=
 unit: $(UNIT_BIN)
 	@status=0; for t in $(UNIT_BIN); do \
-	    echo "== $$t"; $$t || status=1; \
+	    echo "== $$t"; \
+	    if [ -n "$(UNIT_JUNIT)" ]; then \
+	        mkdir -p "$(UNIT_JUNIT)" && x="$(UNIT_JUNIT)/$${t##*/}.xml" && rm -f "$$x" && \
+	        { CMOCKA_MESSAGE_OUTPUT=xml CMOCKA_XML_FILE="$$x" $$t || status=1; }; \
+	    else $$t || status=1; fi; \
 	done; exit $$status
 
 unit-valgrind: $(UNIT_BIN)
