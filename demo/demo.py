@@ -49,6 +49,7 @@ CONNECTIONS = 5
 # until something is left behind.
 ROUNDS = 3
 PR_SET_CHILD_SUBREAPER = 36
+SHOW_LINES = 6     # of what the server says on stderr
 
 
 class Paint:
@@ -252,8 +253,11 @@ def run_stage(name, argv, about, args, out, paint):
                 out.write("(nothing left behind; the client again)\n")
         result.update(snap, rounds=len(rounds), client=rounds, server_said=server.lines,
                       seen=[r["pid"] for r in snap["rows"]])
-        for line in server.lines[1:]:
+        said = server.lines[1:]
+        for line in said[:SHOW_LINES]:
             out.write(f"server: {line}\n")
+        if len(said) > SHOW_LINES:
+            out.write(f"server: ... and {len(said) - SHOW_LINES} more lines like these\n")
         if snap["alive"]:
             show_tree(out, paint, snap)
             out.write(f"{snap['zombies']} zombie(s), {snap['running_children']} "

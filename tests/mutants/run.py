@@ -83,10 +83,12 @@ def judge(row, result):
     return True, "passed (" + "; ".join(notes) + ")"
 
 
-def check(row, scale):
+def check(row, scale, build):
     program = row.argv[0]
     if shutil.which(program) is None:
-        return row, None, f"skipped: {program} is not installed or not built", 0.0
+        if Path(program).is_relative_to(build):
+            return row, False, f"{program} is not built (make mutant-bins)", 0.0
+        return row, None, f"skipped: {program} is not installed", 0.0
     select = None
     if row.expect == "reject":
         select = row.clauses + [SMOKE[row.side]]
@@ -107,7 +109,8 @@ def main():
                         "shell patterns (stage*, socat-*)")
     args = parser.parse_args()
 
-    rows = [r for r in load(Path(args.table), Path(args.build).resolve())
+    build = Path(args.build).resolve()
+    rows = [r for r in load(Path(args.table), build)
             if not args.only or any(fnmatch.fnmatch(r.name, p) for p in args.only)]
     if not rows:
         sys.exit("no row matches " + " ".join(args.only))
@@ -116,10 +119,11 @@ def main():
     width = max(len(r.name) for r in rows)
     print(f"{'implementation':<{width}}  side        {'time':>6}  result", flush=True)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for row, ok, what, took in pool.map(lambda r: check(r, args.timeout_scale), rows):
+        for row, ok, what, took in pool.map(lambda r: check(r, args.timeout_scale, build), rows):
             mark = "ok  " if ok else ("--  " if ok is None else "BAD ")
             wrong += ok is False
-            expect = row.expect + (" " + ",".join(row.clauses) if row.clauses else "")
+            expect = row.expect + (" " if row.expect == "reject" else " despite findings ") + \
+                ",".join(row.clauses) if row.clauses else row.expect
             print(f"{row.name:<{width}}  {row.side:<6}  {mark}{took:5.0f}s  {what}"
                   f"   [expected: {expect}]", flush=True)
     print(f"\n{len(rows)} implementations, {wrong} wrong, "
