@@ -63,7 +63,7 @@ def pytest_configure(config):
         _require_programs(config)
         config.pluginmanager.register(ClauseReport(config), "conformance-report")
     # Many connections at once need descriptors; orphans need a parent.
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     procs.become_subreaper()
 
