@@ -30,4 +30,4 @@ $(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libe
 	$(CC) $(CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)
 
 mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS)
-	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) $(ONLY)
+	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) $(foreach p,$(ONLY),'$(p)')
