@@ -3,8 +3,8 @@
 # runs it all interleaved and writes $(B)/bench/results.json, table.md and
 # chart.png.  See bench/README.md.
 #
-#   make bench                 the full run, about 8 minutes
-#   make bench BENCH_QUICK=1   a smoke run, about a minute
+#   make bench                 the full run, about 9 minutes
+#   make bench BENCH_QUICK=1   a smoke run, under a minute
 
 BENCH_QUICK ?=
 
