@@ -83,8 +83,12 @@ class Server:
         return self.popen.poll() is None
 
     def tree(self):
-        """Processes below the server: its children and theirs."""
-        return procfs.descendants(self.pid)
+        """Processes below the server: its children and theirs.  Each one
+        seen is remembered, to be ended with the server even if it is
+        orphaned by then."""
+        found = procfs.descendants(self.pid)
+        self.family.update(found)
+        return found
 
     def zombies(self):
         return [p for p in self.tree().values() if p.zombie]
@@ -191,7 +195,7 @@ class Server:
         """SIGTERM, as an administrator would; returns the exit status or None
         when the server is still running after the timeout."""
         if self.alive():
-            self.family.update(self.tree())
+            self.tree()     # remember who is there
             os.kill(self.pid, signal.SIGTERM)
         try:
             return self.popen.wait(self.timeout)
@@ -216,7 +220,7 @@ class Server:
         if self.popen is None:
             return
         if self.alive() and self.terminate() is None:
-            self.family.update(self.tree())
+            self.tree()
             procs.kill_tree(self.pid)
             self.popen.wait()
         family = list(self.family.values())
