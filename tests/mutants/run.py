@@ -72,9 +72,10 @@ def judge(row, result):
         return True, "rejected: " + ", ".join(row.clauses) + \
             (f" (also {', '.join(others)})" if others else "")
     unexpected = [c for c in bad if c not in row.clauses]
-    if unexpected or result["status"] != 0:
-        got = ", ".join(unexpected) or " | ".join(result["tail"][-1:])
-        return False, f"FAILED {got}"
+    if unexpected:
+        return False, f"FAILED {', '.join(unexpected)}"
+    if result["status"] != 0 and not bad:
+        return False, "the suite failed without a clause verdict: " + " | ".join(result["tail"][-1:])
     notes = [f"{len(result['clauses'])} clauses"]
     if bad:
         notes.append("known findings: " + ", ".join(bad))
