@@ -397,6 +397,8 @@ def run(args, cfg):
         "commands": {"servers": srv, "clients": cli},
         "floors": {m: res.summary("floors", "floor", m) for m in FLOORS},
         "servers": {n: {m: res.summary("servers", n, m) for m in METRICS} for n in names},
+        # Variants given with --server are not peers: the targets ignore them.
+        "peers": [n for n in names if n in servers(args.build) and n != "reference"],
         "clients": {n: res.summary("clients", n, "client") for n in cli},
     }
     data["targets"] = targets(data)
@@ -435,7 +437,7 @@ def targets(d):
     if "reference" not in d["servers"]:
         return []
     ref = {m: median(s) for m, s in d["servers"]["reference"].items()}
-    peers = [n for n in d["servers"] if n != "reference"]
+    peers = [n for n in d["servers"] if n in d["peers"]]
     floor = {m: median(s) for m, s in d["floors"].items()}
 
     def best(metric, higher):
