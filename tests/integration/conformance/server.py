@@ -52,8 +52,9 @@ class Server:
         deadline = time.monotonic() + self.settings.start_timeout
         while True:
             if self.popen.poll() is not None:
+                hint = " (it must run in the foreground)" if self.popen.returncode == 0 else ""
                 raise ServerError(f"the server exited with {describe_status(self.popen.returncode)} "
-                                  f"before listening on port {self.port}. Its output:\n"
+                                  f"before listening on port {self.port}{hint}. Its output:\n"
                                   f"{self.output()}")
             held = self.tree_socket_inodes()
             mine = [s for s in procfs.listeners(self.port) if s.inode in held]
