@@ -80,9 +80,9 @@ def test_stage1_zombies_are_marked_in_the_tree(demo):
 def test_stage2_dies_when_its_first_child_exits(demo):
     stage2 = demo[0]["stage2"]
     assert not stage2["alive"] and stage2["status"] == 1 and stage2["rounds"] == 1
-    # The handler ran (one wait() per run), then accept() failed with EINTR
-    # and the server gave up before all the children had ended.
-    assert 1 <= len(terminated(stage2)) < FIVE
+    # The handler ran (one wait() per run; signals that arrive meanwhile may
+    # run it again before accept() returns), then accept() failed with EINTR.
+    assert 1 <= len(terminated(stage2)) <= FIVE
     assert stage2["server_said"][-1].endswith("accept: Interrupted system call")
     assert stage2["client"][0]["status"] == 0, "the echo itself worked"
 
