@@ -6,7 +6,7 @@
  *
  * Defect (mutant "dies-on-eintr"): the accept loop treats EINTR as fatal,
  * so the server exits the first time one of its children does.
- * Expected verdict: fails SPEC clause S-EINTR-1 (survives EINTR in accept).
+ * Expected verdict: fails SPEC clause S-SIG-1 (a SIGCHLD does not stop it accepting).
  * Next: stage3.c retries accept() after EINTR.
  */
 #include <errno.h>

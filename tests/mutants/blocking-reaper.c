@@ -4,7 +4,7 @@
  * Defect: once the finished children are collected, waitpid() blocks
  * until a live child ends too, so the server is stuck in its handler and
  * accepts nobody while any connection stays open.
- * Expected: fails SPEC clause S-EINTR-2 (SIGCHLD while children are alive).
+ * Expected: fails SPEC clause S-SIG-3 (back to waiting for connections after SIGCHLD).
  */
 #include <errno.h>
 #include <sys/wait.h>

@@ -3,7 +3,8 @@
  *
  * Defect: when the server closes while stdin is still open (it crashed,
  * or was killed) the client exits 0 without a word.
- * Expected: fails SPEC clause C-PREM-1 (premature close: non-zero exit, message).
+ * Expected: fails SPEC clause C-PREM-2 (a premature close is reported as an error;
+ * a SHOULD, so only under --strict).
  */
 #include <stdint.h>
 

@@ -4,7 +4,7 @@
  * Defect: in batch mode (stdin a file or a pipe) stdin ends long before
  * the echo does; whatever is still on its way back is lost, and the exit
  * status says all went well.
- * Expected: fails SPEC clause C-BATCH-1 (batch input comes back whole).
+ * Expected: fails SPEC clause C-SLOW-1 (an echo that comes after the input ends is received).
  */
 #include "plumbing.h"
 

@@ -3,7 +3,7 @@
  *
  * Defect: of each chunk read from stdin, only the bytes before the first
  * NUL reach the server.
- * Expected: fails SPEC clause C-BIN-1 (binary input comes back byte-identical).
+ * Expected: fails SPEC clause C-BATCH-2 (binary input comes back byte-identical).
  */
 #include <string.h>
 

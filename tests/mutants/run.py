@@ -36,6 +36,18 @@ class Row:
     argv: list
 
 
+def check_header(name, expect, clauses, path, number):
+    """A mutant's header comment names the clauses its row expects to fail,
+    so that the two never drift apart."""
+    for source in (HERE / f"{name}.c", HERE.parents[1] / "demo" / f"{name}.c"):
+        if expect == "reject" and source.exists():
+            header = source.read_text().split("*/", 1)[0]
+            missing = [c for c in clauses.split(",") if c not in header]
+            if missing:
+                sys.exit(f"{path}:{number}: {source.name}'s header does not name "
+                         f"{', '.join(missing)}")
+
+
 def load(path, build):
     rows = []
     for number, line in enumerate(path.read_text().splitlines(), 1):
@@ -49,6 +61,7 @@ def load(path, build):
         unknown = [c for c in clauses.split(",") if c != "-" and c not in verdict.CLAUSES]
         if unknown:
             sys.exit(f"{path}:{number}: no such clause in SPEC.md: {', '.join(unknown)}")
+        check_header(name, expect, clauses, path, number)
         rows.append(Row(name, side, expect,
                         [] if clauses == "-" else clauses.split(","),
                         [] if options == "-" else options.split(),
