@@ -24,6 +24,14 @@ PYTHON  ?= $(shell for p in python3 /usr/bin/python3; do \
              $$p -c 'import pytest' >/dev/null 2>&1 && { echo $$p; exit; }; done; \
              echo /usr/bin/python3)
 
+# Every symbol resolved at start-up: with lazy binding, each child's first
+# call of a libc function writes the GOT, and that page is copied into the
+# child (bench/: PSS per held connection 31.9 -> 24-28 KiB).  STATIC=1 links
+# statically as well: faster forks and about 4 KiB less per child, but
+# valgrind cannot check a static program's heap, and glibc then needs its
+# own NSS modules at run time to resolve host names.
+LINK     = -Wl,-z,relro,-z,now $(if $(STATIC),-static)
+
 LIBOBJ   = $(B)/echo.o $(B)/net.o $(B)/reap.o $(B)/opt.o
 PROGS    = $(B)/echo-server $(B)/echo-client
 
@@ -40,10 +48,10 @@ $(B)/libecho.a: $(LIBOBJ)
 	$(AR) rcs $@ $^
 
 $(B)/echo-server: $(B)/server.o $(B)/libecho.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LINK) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/echo-client: $(B)/client.o $(B)/libecho.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LINK) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Installs the Debian packages the tests and checks need, when any is missing.
 deps:

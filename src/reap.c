@@ -12,8 +12,11 @@
  * starts from; written with care it is correct: zombies are collected the
  * moment they appear, even while the parent sits idle in accept().
  */
+/* MAP_ANONYMOUS: POSIX.1-2024, and every Unix before it. */
+#define _DEFAULT_SOURCE
+
 #include <errno.h>
-#include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "reap.h"
@@ -22,18 +25,30 @@
  * Slots hold live children's pids, 0 when free.  The main program writes
  * them only with SIGCHLD blocked; the handler runs only when it is not, so
  * the two never interleave.
+ *
+ * The book lives in a shared mapping, not on the heap, though only the
+ * parent uses it: the parent writes it after every fork, and a private page
+ * written after a fork is copied, leaving each child the sole owner of a
+ * stale 4 KiB copy.  Shared, the page stays one page for all (bench/: PSS
+ * per held connection 35.9 -> 31.9 KiB, 1,000 connections).
  */
-static pid_t *book;
-static size_t book_size;
-static volatile sig_atomic_t live;
+struct book {
+	volatile sig_atomic_t live;
+	size_t size;
+	pid_t pid[];
+};
+static struct book *book;
 
 int
 children_init(size_t max)
 {
-	book = calloc(max, sizeof *book);
-	if (book == NULL)
+	void *p = mmap(NULL, sizeof *book + max * sizeof book->pid[0],
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
 		return -1;
-	book_size = max;
+	book = p;		/* zero-filled: every slot free, none live */
+	book->size = max;
 	return 0;
 }
 
@@ -42,10 +57,10 @@ children_add(pid_t pid)
 {
 	size_t i;
 
-	for (i = 0; i < book_size; i++)
-		if (book[i] == 0) {
-			book[i] = pid;
-			live++;
+	for (i = 0; i < book->size; i++)
+		if (book->pid[i] == 0) {
+			book->pid[i] = pid;
+			book->live++;
 			return 0;
 		}
 	errno = EAGAIN;
@@ -55,7 +70,7 @@ children_add(pid_t pid)
 size_t
 children_live(void)
 {
-	return (size_t)live;
+	return (size_t)book->live;
 }
 
 void
@@ -63,9 +78,9 @@ children_signal(int signo)
 {
 	size_t i;
 
-	for (i = 0; i < book_size; i++)
-		if (book[i] != 0)
-			(void)kill(book[i], signo);
+	for (i = 0; i < book->size; i++)
+		if (book->pid[i] != 0)
+			(void)kill(book->pid[i], signo);
 }
 
 void
@@ -78,10 +93,10 @@ reap_children(int signo)
 
 	(void)signo;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		for (i = 0; i < book_size; i++)
-			if (book[i] == pid) {
-				book[i] = 0;
-				live--;
+		for (i = 0; i < book->size; i++)
+			if (book->pid[i] == pid) {
+				book->pid[i] = 0;
+				book->live--;
 				break;
 			}
 	errno = saved_errno;
