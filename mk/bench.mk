@@ -16,5 +16,11 @@ $(B)/bench:
 $(B)/bench/loadgen: bench/loadgen.c | $(B)/bench
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-bench: $(PROGS) $(B)/bench/loadgen
-	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1 yes true,$(BENCH_QUICK)),--quick)
+# The same server linked statically (STATIC=1), measured beside the default.
+$(B)/bench/static/echo-server: src/*.c src/*.h
+	$(MAKE) --no-print-directory B=$(B)/bench/static STATIC=1 $@
+
+bench: $(PROGS) $(B)/bench/loadgen $(B)/bench/static/echo-server
+	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1 yes true,$(BENCH_QUICK)),--quick) \
+	    --server 'reference-static=$(B)/bench/static/echo-server -c 1000 {port}'
+
