@@ -58,6 +58,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "client: a test of the client (needs --client-cmd "
                                        "or the reference client)")
     config.addinivalue_line("markers", "clause(id): the SPEC.md clause the test checks")
+    # Known even without pytest-xdist, so that --strict (strict markers) accepts it.
+    config.addinivalue_line("markers", "xdist_group(name): tests xdist keeps on one worker")
     config.conformance_settings = Settings.from_config(config)
     if not _is_worker(config):
         _require_programs(config)
