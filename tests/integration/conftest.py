@@ -156,7 +156,8 @@ def pytest_runtest_makereport(item, call):
         return
     reason = report.plain_reason(call.excinfo)
     rep.user_properties = [*rep.user_properties, ("reason", reason)]
-    if CLAUSES[cid].level == "SHOULD" and call.when == "call" and not item.config.option.strict:
+    if (CLAUSES[cid].level == "SHOULD" and call.when in ("setup", "call")
+            and not item.config.option.strict):
         rep.outcome = "skipped"
         rep.wasxfail = f"{report.SHOULD_PREFIX} {cid} not met (warning): {reason}"
 

@@ -67,12 +67,12 @@ class Recorder:
             outcome, reason = WARNED, props.get("reason", "")
         elif report.skipped:
             outcome = SKIPPED
-            reason = report.longrepr[2].removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else ""
+            reason = ""
+            if isinstance(report.longrepr, tuple):
+                reason = report.longrepr[2].removeprefix("Skipped: ")
         elif report.when == "call":
             outcome, reason = PASSED, ""
         else:
-            return
-        if previous and outcome in (PASSED, SKIPPED) and previous.outcome == SKIPPED:
             return
         self.results[report.nodeid] = Result(clause, name, report.nodeid, outcome, reason)
 
