@@ -16,7 +16,7 @@ main(int argc, char **argv)
 {
 	int lfd = listen_from_args(argc, argv), connfd;
 
-	if (set_handler(SIGCHLD, reap_children) < 0)
+	if (set_handler(SIGCHLD, reap_all) < 0)
 		die("sigaction");
 	for (;;) {
 		connfd = accept_or_die(lfd);

@@ -13,7 +13,7 @@ main(int argc, char **argv)
 {
 	int lfd = listen_from_args(argc, argv);
 
-	if (set_handler(SIGCHLD, reap_children) < 0)
+	if (set_handler(SIGCHLD, reap_all) < 0)
 		die("sigaction");
 	for (;;)
 		(void)spawn(lfd, accept_or_die(lfd), echo_and_exit);	/* DEFECT: no close(connfd) */

@@ -11,7 +11,6 @@
 
 #include "echo.h"
 #include "plumbing.h"
-#include "reap.h"
 
 static void
 echo_lines(int connfd)
@@ -32,5 +31,5 @@ echo_lines(int connfd)
 int
 main(int argc, char **argv)
 {
-	serve_forever(listen_from_args(argc, argv), reap_children, echo_lines);
+	serve_forever(listen_from_args(argc, argv), reap_all, echo_lines);
 }

@@ -9,7 +9,6 @@
 
 #include "echo.h"
 #include "plumbing.h"
-#include "reap.h"
 
 static void
 echo_and_linger(int connfd)
@@ -23,5 +22,5 @@ echo_and_linger(int connfd)
 int
 main(int argc, char **argv)
 {
-	serve_forever(listen_from_args(argc, argv), reap_children, echo_and_linger);
+	serve_forever(listen_from_args(argc, argv), reap_all, echo_and_linger);
 }

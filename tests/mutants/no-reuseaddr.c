@@ -14,7 +14,6 @@
 #include <sys/socket.h>
 
 #include "plumbing.h"
-#include "reap.h"
 
 int
 main(int argc, char **argv)
@@ -32,5 +31,5 @@ main(int argc, char **argv)
 	    listen(lfd, SOMAXCONN) < 0)
 		die("listen");
 	say_listening(lfd);
-	serve_forever(lfd, reap_children, echo_and_exit);
+	serve_forever(lfd, reap_all, echo_and_exit);
 }

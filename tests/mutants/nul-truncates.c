@@ -9,7 +9,6 @@
 
 #include "echo.h"
 #include "plumbing.h"
-#include "reap.h"
 
 static void
 echo_strings(int connfd)
@@ -26,5 +25,5 @@ echo_strings(int connfd)
 int
 main(int argc, char **argv)
 {
-	serve_forever(listen_from_args(argc, argv), reap_children, echo_strings);
+	serve_forever(listen_from_args(argc, argv), reap_all, echo_strings);
 }

@@ -4,10 +4,9 @@
  * shows that every server mutant fails for its own defect and nothing else.
  */
 #include "plumbing.h"
-#include "reap.h"
 
 int
 main(int argc, char **argv)
 {
-	serve_forever(listen_from_args(argc, argv), reap_children, echo_and_exit);
+	serve_forever(listen_from_args(argc, argv), reap_all, echo_and_exit);
 }

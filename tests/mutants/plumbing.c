@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "echo.h"
@@ -128,6 +129,17 @@ say_terminated(pid_t pid)
 	for (p = " terminated\n"; *p != '\0'; p++)
 		line[len++] = *p;
 	(void)write(STDERR_FILENO, line, len);
+}
+
+void
+reap_all(int signo)
+{
+	int saved_errno = errno;
+
+	(void)signo;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		continue;
+	errno = saved_errno;
 }
 
 void

@@ -51,6 +51,13 @@ void say_terminated(pid_t pid);
 void echo_and_exit(int connfd);
 
 /*
+ * reap_all: a correct SIGCHLD handler: waitpid(-1, ..., WNOHANG) until no
+ * finished child is left.  Kept here rather than the reference's
+ * reap_children(), whose book of children the mutants do not keep.
+ */
+void reap_all(int signo);
+
+/*
  * spawn: fork a child that closes the listening socket and calls
  * serve(connfd), which must not return.  Returns the child's pid to the
  * parent, or -1 when fork() failed (connfd is then still open).

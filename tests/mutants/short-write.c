@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "plumbing.h"
-#include "reap.h"
 
 static void
 echo_once_per_read(int connfd)
@@ -27,5 +26,5 @@ echo_once_per_read(int connfd)
 int
 main(int argc, char **argv)
 {
-	serve_forever(listen_from_args(argc, argv), reap_children, echo_once_per_read);
+	serve_forever(listen_from_args(argc, argv), reap_all, echo_once_per_read);
 }

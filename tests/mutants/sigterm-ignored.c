@@ -16,5 +16,5 @@ main(int argc, char **argv)
 
 	if (set_handler(SIGTERM, SIG_IGN) < 0)	/* DEFECT */
 		die("sigaction");
-	serve_forever(lfd, reap_children, echo_and_exit);
+	serve_forever(lfd, reap_all, echo_and_exit);
 }
