@@ -4,8 +4,8 @@
  * Defect: after a restart, bind() fails with EADDRINUSE for as long as
  * connections of the old server linger on the port (TIME_WAIT, or still
  * open in a child).
- * Expected: fails SPEC clause S-LIFE-3 (the port can be bound again while an
- * old client is still connected).
+ * Expected: fails SPEC clauses S-LIFE-2 (the port can be bound again at once,
+ * despite TIME_WAIT) and S-LIFE-3 (... while an old client is still connected).
  */
 #include <netinet/in.h>
 #include <arpa/inet.h>
