@@ -63,6 +63,7 @@ def pytest_configure(config):
     config.conformance_settings = Settings.from_config(config)
     if not _is_worker(config):
         _require_programs(config)
+        config.conformance_settings.clear_valgrind_logs()
         config.pluginmanager.register(ClauseReport(config), "conformance-report")
     # Many connections at once need descriptors; orphans need a parent.
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

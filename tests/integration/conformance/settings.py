@@ -64,6 +64,14 @@ class Settings:
         program = ROOT / _program(REFERENCE_SERVER if side == "server" else REFERENCE_CLIENT)
         return None if program.exists() else program
 
+    def clear_valgrind_logs(self):
+        """Remove the logs of an earlier run, which would otherwise be judged
+        with this one's."""
+        if self.valgrind_dir:
+            for side in ("server", "client"):
+                for log in (self.valgrind_dir / side).glob("*.log"):
+                    log.unlink()
+
     def wrap(self, argv, side):
         """argv, run under valgrind memcheck when --valgrind asks for it.
         One log per process (%p), children included."""
