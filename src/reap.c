@@ -93,7 +93,7 @@ reap_children(int signo)
 
 	(void)signo;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		for (i = 0; i < book->size; i++)
+		for (i = 0; book != NULL && i < book->size; i++)
 			if (book->pid[i] == pid) {
 				book->pid[i] = 0;
 				book->live--;
