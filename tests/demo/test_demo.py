@@ -83,7 +83,8 @@ def test_stage2_dies_when_its_first_child_exits(demo):
     # The handler ran (one wait() per run; signals that arrive meanwhile may
     # run it again before accept() returns), then accept() failed with EINTR.
     assert 1 <= len(terminated(stage2)) <= FIVE
-    assert stage2["server_said"][-1].endswith("accept: Interrupted system call")
+    # (A handler may still run while exit() is under way, so this need not be the last line.)
+    assert any(line.endswith("accept: Interrupted system call") for line in stage2["server_said"])
     assert stage2["client"][0]["status"] == 0, "the echo itself worked"
 
 

@@ -86,7 +86,8 @@ def judge(row, result):
             (f" (also {', '.join(others)})" if others else "")
     unexpected = [c for c in bad if c not in row.clauses]
     if unexpected:
-        return False, f"FAILED {', '.join(unexpected)}"
+        why = result["reasons"].get(unexpected[0], "")
+        return False, f"FAILED {', '.join(unexpected)}\n      {unexpected[0]}: {why[:300]}"
     if result["status"] != 0 and not bad:
         return False, "the suite failed without a clause verdict: " + " | ".join(result["tail"][-1:])
     notes = [f"{len(result['clauses'])} clauses"]
@@ -139,8 +140,9 @@ def main():
             wrong += ok is False
             expect = row.expect + (" " if row.expect == "reject" else " despite findings ") + \
                 ",".join(row.clauses) if row.clauses else row.expect
+            what, _, why = what.partition("\n")
             print(f"{row.name:<{width}}  {row.side:<6}  {mark}{took:5.0f}s  {what}"
-                  f"   [expected: {expect}]", flush=True)
+                  f"   [expected: {expect}]" + (f"\n{why}" if why else ""), flush=True)
     print(f"\n{len(rows)} implementations, {wrong} wrong, "
           f"{time.monotonic() - start:.0f} s in all")
     return 1 if wrong else 0

@@ -34,16 +34,18 @@ def run(side, argv, select=None, extra=(), timeout=600):
             status, output = done.returncode, done.stdout + done.stderr
         except subprocess.TimeoutExpired as e:
             status, output = None, (e.stdout or b"") + (e.stderr or b"")
-        clauses = read_report(report) if report.exists() else {}
+        ran = read_report(report) if report.exists() else []
     tail = output.decode(errors="replace").strip().splitlines()[-15:]
-    return {"status": status, "clauses": clauses, "tail": tail}
+    return {"status": status, "tail": tail,
+            "clauses": {c["id"]: c["verdict"] for c in ran},
+            "reasons": {c["id"]: c["reason"] for c in ran if c["reason"]}}
 
 
 def read_report(path):
-    """{clause id: "passed" | "failed" | "warned" | "skipped"}, for the
-    clauses that ran, from the suite's --conformance-json file."""
+    """The clauses that ran, from the suite's --conformance-json file, each
+    with its verdict ("passed", "failed", "warned", "skipped") and reason."""
     data = json.loads(path.read_text())
-    return {c["id"]: c["verdict"] for c in data["clauses"] if c["verdict"] != "not run"}
+    return [c for c in data["clauses"] if c["verdict"] != "not run"]
 
 
 def failed(result):
