@@ -139,7 +139,9 @@ class Server:
     def wait_idle(self):
         """Wait until the server waits for connections (seen in /proc); False
         when that is never seen: an unknown way of waiting, or a busy server."""
-        return procs.wait_until(lambda: procfs.waiting_syscalls(self.pid), self.timeout)
+        procs.wait_until(lambda: not self.alive() or procfs.waiting_syscalls(self.pid),
+                         self.timeout)
+        return self.alive() and bool(procfs.waiting_syscalls(self.pid))
 
     # Connections.
 
