@@ -15,7 +15,8 @@
 
 /*
  * tcp_listen: a socket listening on host:port with SO_REUSEADDR set.
- * host NULL means the loopback address; port "0" lets the kernel choose.
+ * host NULL means every address (getaddrinfo's AI_PASSIVE); port "0" lets
+ * the kernel choose.
  * Tries each address getaddrinfo() returns until one binds.
  * Returns the descriptor (close-on-exec), or -1 with *gaierr set to the
  * getaddrinfo() error (for gai_strerror) when the name did not resolve,

@@ -2,6 +2,9 @@
 and no child outlives its connection.  A server without children passes
 trivially."""
 
+import os
+import signal
+
 import pytest
 
 from conformance import net, procfs, procs
@@ -33,6 +36,24 @@ def test_no_zombie_after_simultaneous_closes(server, settings):
     socks, served_by = connect_and_echo(server, settings.clients)
     for sock in socks:      # all in one burst: their SIGCHLDs overlap
         sock.close()
+    server.assert_no_zombies(served_by)
+
+
+@pytest.mark.clause("S-REAP-2")
+def test_no_zombie_after_children_end_while_the_server_is_stopped(server):
+    # The burst above leaves the merging of signals to the scheduler.  Here
+    # it is certain: the server is stopped while its children end, so their
+    # SIGCHLDs can only merge into one, and one run of its handler (or of
+    # whatever it reaps with) must collect them all.
+    socks, served_by = connect_and_echo(server, 8)
+    os.kill(server.pid, signal.SIGSTOP)
+    try:
+        for sock in socks:
+            sock.close()
+        procs.wait_until(lambda: all(procfs.ended(p) for p in served_by), server.timeout,
+                         progress=lambda: sum(procfs.ended(p) for p in served_by))
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
     server.assert_no_zombies(served_by)
 
 
