@@ -11,10 +11,10 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
