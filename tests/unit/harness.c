@@ -152,35 +152,39 @@ take(enum fault_op op, int fd, struct fault *out)
 	return found;
 }
 
-ssize_t
-__wrap_read(int fd, void *buf, size_t n)
+/*
+ * The fault armed for op on fd, if any: -1 with errno set for an injected
+ * error, else 0 with *n cut down to the fault's limit.
+ */
+static int
+inject(enum fault_op op, int fd, size_t *n)
 {
 	struct fault f;
 
-	if (take(FAULT_READ, fd, &f)) {
-		if (f.err != 0) {
-			errno = f.err;
-			return -1;
-		}
-		if (n > f.max)
-			n = f.max;
+	if (!take(op, fd, &f))
+		return 0;
+	if (f.err != 0) {
+		errno = f.err;
+		return -1;
 	}
+	if (*n > f.max)
+		*n = f.max;
+	return 0;
+}
+
+ssize_t
+__wrap_read(int fd, void *buf, size_t n)
+{
+	if (inject(FAULT_READ, fd, &n) < 0)
+		return -1;
 	return __real_read(fd, buf, n);
 }
 
 ssize_t
 __wrap_write(int fd, const void *buf, size_t n)
 {
-	struct fault f;
-
-	if (take(FAULT_WRITE, fd, &f)) {
-		if (f.err != 0) {
-			errno = f.err;
-			return -1;
-		}
-		if (n > f.max)
-			n = f.max;
-	}
+	if (inject(FAULT_WRITE, fd, &n) < 0)
+		return -1;
 	return __real_write(fd, buf, n);
 }
 
