@@ -15,17 +15,17 @@
 SAN_CC ?= gcc clang
 
 .PHONY: valgrind sanitize lint checks-selftest
-valgrind: $(PROGS)
+valgrind: $(PROGS) | deps
 	@ci/valgrind.sh '$(B)'
 
 # Every compiler runs, even after one fails, so one run shows all reports.
-sanitize:
+sanitize: | deps
 	@status=0; for cc in $(SAN_CC); do \
 	    ci/sanitize.sh "$$cc" '$(B)' || status=1; \
 	done; exit $$status
 
-lint:
+lint: | deps
 	@ci/lint.sh '$(B)'
 
-checks-selftest:
+checks-selftest: | deps
 	@ci/plant-defects.sh '$(B)'

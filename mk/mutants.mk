@@ -29,5 +29,5 @@ $(PLUMBING): $(MUTANT_DIR)/plumbing.c $(MUTANT_DIR)/plumbing.h src/*.h | $(B)/mu
 $(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libecho.a | $(B)/mutants
 	$(CC) $(CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)
 
-mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS)
+mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS) | deps
 	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) $(foreach p,$(ONLY),'$(p)')
