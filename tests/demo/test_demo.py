@@ -161,10 +161,14 @@ def test_tree_shown_is_the_tree_in_proc():
 
 def test_ctrl_c_ends_every_process():
     # --step pauses with the stage's server still running: the moment to interrupt.
+    # A shell without job control starts background commands with SIGINT
+    # ignored, and Python then never turns it into KeyboardInterrupt: give the
+    # demo the disposition a terminal's Ctrl-C meets.
     demo_proc = subprocess.Popen(
         [sys.executable, str(DEMO), "--build", str(BUILD), "--step", "--no-verdict",
          "--stages", "stage1"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     pids = []
     try:
         for line in demo_proc.stdout:
