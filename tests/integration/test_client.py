@@ -69,7 +69,7 @@ def assert_reported(c, status, what):
 @pytest.mark.clause("C-BATCH-1")
 def test_text_batch_is_echoed_and_exits_zero(run_client, fake_server, tmp_path):
     c, _, status = batch(run_client, fake_server, tmp_path, fake.echo, TEXT)
-    assert bytes(c.stdout) == TEXT, f"the output differs from the input: {net.difference(TEXT, bytes(c.stdout))}"
+    net.assert_identical(TEXT, bytes(c.stdout), "the output differs from the input")
     assert status == 0, f"the client exited with status {status} after a complete echo: {c.stderr_text()!r}"
 
 
@@ -86,7 +86,7 @@ def test_binary_batch_is_echoed_intact(run_client, fake_server, tmp_path):
     payload = binary_payload()
     c, _, status = batch(run_client, fake_server, tmp_path, fake.echo, payload)
     got = bytes(c.stdout)
-    assert got == payload, f"the 1 MiB binary echo differs: {net.difference(payload, got)}"
+    net.assert_identical(payload, got, "the 1 MiB binary echo differs")
     assert status == 0, f"the client exited with status {status} after a complete echo: {c.stderr_text()!r}"
 
 
@@ -108,15 +108,14 @@ def test_each_echo_is_shown_before_more_input(run_client, fake_server):
 @pytest.mark.clause("C-SLOW-1")
 def test_slow_echo_is_received_in_full(run_client, fake_server, tmp_path):
     c, _, _ = batch(run_client, fake_server, tmp_path, fake.slow_echo, TEXT)
-    assert bytes(c.stdout) == TEXT, (f"against a server that pauses before each echo: "
-                                     f"{net.difference(TEXT, bytes(c.stdout))}")
+    net.assert_identical(TEXT, bytes(c.stdout), "against a server that pauses before each echo")
 
 
 @pytest.mark.clause("C-SLOW-1")
 def test_echo_sent_well_after_client_eof_is_received(run_client, fake_server, tmp_path):
     c, _, _ = batch(run_client, fake_server, tmp_path, fake.late_echo, TEXT)
-    assert bytes(c.stdout) == TEXT, (f"against a server that echoes 1.5 s after the client's "
-                                     f"end of input: {net.difference(TEXT, bytes(c.stdout))}")
+    net.assert_identical(TEXT, bytes(c.stdout), "against a server that echoes 1.5 s after "
+                                                "the client's end of input")
 
 
 @pytest.mark.clause("C-PREM-1")
@@ -166,9 +165,8 @@ def test_refused_connection_is_reported(run_client, tmp_path):
 def test_output_is_what_the_server_sent(run_client, fake_server, tmp_path):
     c, srv, _ = batch(run_client, fake_server, tmp_path, fake.swapcase_echo, TEXT)
     sent = bytes(srv.sent)
-    assert bytes(c.stdout) == sent, (f"the server answered with the input's case swapped; the "
-                                     f"client's output should be that answer: "
-                                     f"{net.difference(sent, bytes(c.stdout))}")
+    net.assert_identical(sent, bytes(c.stdout), "the server answered with the input's case "
+                                                "swapped; the client's output should be that answer")
 
 
 @pytest.mark.clause("C-EXACT-1")

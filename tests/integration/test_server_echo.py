@@ -66,7 +66,7 @@ def test_four_mib_stream_is_echoed_intact(server):
     finally:
         writer.join()
     assert not writer_error, str(writer_error[0])
-    assert got == payload, f"the 4 MiB echo differs: {net.difference(payload, got)}"
+    net.assert_identical(payload, got, "the 4 MiB echo differs")
 
 
 # Small enough to sit in the socket buffers while the client is not reading.
@@ -79,7 +79,7 @@ def test_batch_then_half_close_gets_every_byte(server):
     net.send(sock, BATCH, "sending the batch")
     sock.shutdown(socket.SHUT_WR)
     got = net.recv_exactly(sock, len(BATCH), "the echo of a batch sent before reading")
-    assert got == BATCH, f"the batch echo differs: {net.difference(BATCH, got)}"
+    net.assert_identical(BATCH, got, "the batch echo differs")
 
 
 @pytest.mark.clause("S-ECHO-5")
@@ -88,8 +88,8 @@ def test_half_close_is_answered_with_eof_not_reset(server):
     net.send(sock, BATCH, "sending the batch")
     sock.shutdown(socket.SHUT_WR)
     got = net.recv_until_eof(sock, "after the client's half-close")
-    assert got == BATCH, (f"the connection ended cleanly, but the echo before the end "
-                          f"differs: {net.difference(BATCH, got)}")
+    net.assert_identical(BATCH, got, "the connection ended cleanly, but the echo before the "
+                                     "end differs")
 
 
 @pytest.mark.clause("S-ECHO-6")
