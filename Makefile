@@ -4,10 +4,14 @@
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+CPPFLAGS ?=
 WERROR  ?= -Werror
 WARN     = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wwrite-strings $(WERROR)
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Isrc
+# The user's CPPFLAGS come after the project's, never instead of them: a
+# command-line `make CPPFLAGS=-DNDEBUG` replaces CPPFLAGS outright, and the
+# sources need the POSIX feature macro whatever the user adds.
+ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -Isrc $(CPPFLAGS)
 LDFLAGS ?=
 LDLIBS  ?=
 
@@ -38,11 +42,15 @@ PROGS    = $(B)/echo-server $(B)/echo-client
 .PHONY: all deps test install uninstall clean
 all: $(PROGS)
 
+# A recipe that fails leaves no half-written target that a later make would
+# take as up to date.
+.DELETE_ON_ERROR:
+
 $(B):
 	mkdir -p $@
 
 $(B)/%.o: src/%.c src/*.h | $(B)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
 $(B)/libecho.a: $(LIBOBJ)
 	$(AR) rcs $@ $^

@@ -14,7 +14,7 @@ $(B)/bench:
 
 # -pthread: the bulk and floor modes run their two ends as threads.
 $(B)/bench/loadgen: bench/loadgen.c | $(B)/bench
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(ALL_CPPFLAGS) $(WARN) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 # The same server linked statically (STATIC=1), measured beside the default.
 $(B)/bench/static/echo-server: src/*.c src/*.h

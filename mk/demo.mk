@@ -17,7 +17,7 @@ $(B)/demo:
 
 # The stages share the mutants' plumbing (stage1-3 are mutants too).
 $(B)/demo/%: demo/%.c tests/mutants/plumbing.h $(B)/mutants/plumbing.o $(B)/libecho.a | $(B)/demo
-	$(CC) $(CPPFLAGS) -Itests/mutants $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/mutants/plumbing.o $(B)/libecho.a $(LDLIBS)
+	$(CC) $(ALL_CPPFLAGS) -Itests/mutants $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/mutants/plumbing.o $(B)/libecho.a $(LDLIBS)
 
 demo: $(STAGE_BINS) $(PROGS) | deps
 	$(PYTHON) demo/demo.py --build $(B) $(if $(STEP),--step)

@@ -24,10 +24,10 @@ $(B)/mutants:
 	mkdir -p $@
 
 $(PLUMBING): $(MUTANT_DIR)/plumbing.c $(MUTANT_DIR)/plumbing.h src/*.h | $(B)/mutants
-	$(CC) $(CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) -c -o $@ $<
 
 $(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libecho.a | $(B)/mutants
-	$(CC) $(CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)
+	$(CC) $(ALL_CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)
 
 mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS) | deps
 	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) $(foreach p,$(ONLY),'$(p)')

@@ -32,7 +32,7 @@ $(B)/unit:
 	mkdir -p $@
 
 $(B)/unit/%.o: tests/unit/%.c $(UNIT_HDR) | $(B)/unit deps
-	$(CC) $(CPPFLAGS) -Itests/unit $(CMOCKA_CFLAGS) $(WARN) $(CFLAGS) -pthread -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(CMOCKA_CFLAGS) $(WARN) $(CFLAGS) -pthread -c -o $@ $<
 
 $(B)/unit/test_%: $(B)/unit/test_%.o $(B)/unit/harness.o $(B)/libecho.a
 	$(CC) $(CFLAGS) -pthread $(LDFLAGS) $(UNIT_WRAP) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
