@@ -1,4 +1,4 @@
-# Checks (issue 4): memory, undefined behaviour, static analysis, and the
+# Checks: memory, undefined behaviour, static analysis, and the
 # proof that each of them catches what it is there to catch.  The logic is
 # in ci/, so that make, .ci/run and the GitHub workflow run the same thing.
 #

@@ -2,7 +2,8 @@
  * harness.c - the plumbing every unit test binary shares (see harness.h).
  *
  * Fault injection goes through the linker: the tests link with
- * -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=accept4, so every call
+ * -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=accept4,--wrap=splice
+ * (mk/unit.mk), so every call
  * of read() in the test binary - the library archive's included - lands in
  * __wrap_read() below, and __real_read() is libc's read().  The library is
  * thus tested exactly as shipped: no function pointers, no #ifdef TESTING,
@@ -21,9 +22,13 @@
  * something is.  Each fault belongs to the thread that armed it, so a peer
  * thread working the other end of the same socketpair is never hit.
  */
+#ifdef __linux__
+#define _GNU_SOURCE	/* splice(2) and its loff_t, for the wrap */
+#endif
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,6 +46,12 @@ ssize_t __real_read(int fd, void *buf, size_t n);
 ssize_t __real_write(int fd, const void *buf, size_t n);
 int __real_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int __real_accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags);
+#ifdef __linux__
+ssize_t __real_splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
+    size_t n, unsigned flags);
+ssize_t __wrap_splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
+    size_t n, unsigned flags);
+#endif
 
 /* Seconds, before UNIT_TIMEOUT_SCALE: a whole test, and one wait of a peer. */
 #define UNIT_TIMEOUT 60
@@ -96,7 +107,7 @@ fault_fail(enum fault_op op, int fd, int times, int err)
 void
 fault_short(enum fault_op op, int fd, int times, size_t max)
 {
-	assert_true(op == FAULT_READ || op == FAULT_WRITE);
+	assert_true(op != FAULT_POLL && op != FAULT_ACCEPT4);
 	/* A read of 0 bytes would look like EOF, a write of 0 like a hang. */
 	assert_true(max > 0);
 	arm(op, fd, times, 0, max);
@@ -211,6 +222,19 @@ __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
 	}
 	return __real_accept4(fd, sa, salen, flags);
 }
+
+#ifdef __linux__
+/* str_echo's fast path splices out of the socket and back into it. */
+ssize_t
+__wrap_splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
+    size_t n, unsigned flags)
+{
+	if (inject(FAULT_SPLICE_IN, fd_in, &n) < 0 ||
+	    inject(FAULT_SPLICE_OUT, fd_out, &n) < 0)
+		return -1;
+	return __real_splice(fd_in, off_in, fd_out, off_out, n, flags);
+}
+#endif
 
 /* ---- Per-test set-up ---------------------------------------------- */
 

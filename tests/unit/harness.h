@@ -21,8 +21,15 @@
 
 /* ---- Fault injection ---------------------------------------------- */
 
-/* The calls the library makes that a test can make fail or fall short. */
-enum fault_op { FAULT_READ, FAULT_WRITE, FAULT_POLL, FAULT_ACCEPT4 };
+/*
+ * The calls the library makes that a test can make fail or fall short.
+ * splice(2) has two descriptors: FAULT_SPLICE_IN matches a splice out of
+ * fd (fd_in), FAULT_SPLICE_OUT one into fd (fd_out).
+ */
+enum fault_op {
+	FAULT_READ, FAULT_WRITE, FAULT_POLL, FAULT_ACCEPT4,
+	FAULT_SPLICE_IN, FAULT_SPLICE_OUT
+};
 
 /* fd for a fault that matches any descriptor (the only choice for poll). */
 #define FAULT_ANY_FD (-1)
@@ -34,9 +41,9 @@ enum fault_op { FAULT_READ, FAULT_WRITE, FAULT_POLL, FAULT_ACCEPT4 };
 void fault_fail(enum fault_op op, int fd, int times, int err);
 
 /*
- * fault_short: the next `times` reads or writes on fd, made by this
- * thread, move at most max bytes (a short count, as a signal or a full
- * socket buffer gives).
+ * fault_short: the next `times` reads, writes or splices on fd, made by
+ * this thread, move at most max bytes (a short count, as a signal or a
+ * full socket buffer gives).
  */
 void fault_short(enum fault_op op, int fd, int times, size_t max);
 
@@ -47,7 +54,10 @@ void fault_short(enum fault_op op, int fd, int times, size_t max);
  */
 int fault_armed(void);
 
-/* The wraps (see harness.c); -Wl,--wrap=X sends every call of X here. */
+/*
+ * The wraps (see harness.c); -Wl,--wrap=X sends every call of X here.
+ * __wrap_splice is declared in harness.c: its loff_t needs _GNU_SOURCE.
+ */
 ssize_t __wrap_read(int fd, void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 int __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout);

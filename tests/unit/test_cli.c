@@ -2,7 +2,7 @@
  * test_cli.c - str_cli() (src/echo.h): in is a pipe a feeder thread writes,
  * out a pipe a collector thread reads, sock a socketpair with a plain echo
  * server thread on the other end - a batch run, `client < in > out`.
- * Clauses quoted are from issue 2, "Library", and the contract in echo.h.
+ * Each test names the promise of echo.h it checks, or the reason it exists.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -100,7 +100,7 @@ assert_complete_with(void (*arm)(const struct run *r))
 }
 
 /*
- * Issue 2: "a batch run (echo-client ... < file > out) loses nothing":
+ * echo.h: "a batch run loses nothing" (echo-client host < file > out):
  * 4 MiB of binary data (all byte values) comes back byte-identical.
  */
 static void
@@ -115,10 +115,10 @@ str_cli_returns_4_mib_of_binary_input_byte_identical(void **state)
 }
 
 /*
- * Issue 2: "on in's EOF shutdown(sock, SHUT_WR) and keep reading until the
- * server's EOF".  This server echoes nothing until it sees EOF, so the run
- * completes only if str_cli() half-closed and then still copied the whole
- * echo to out.
+ * echo.h: "On in's EOF it half-closes sock (shutdown SHUT_WR) and keeps
+ * copying sock to out until the server's EOF".  This server echoes nothing
+ * until it sees EOF, so the run completes only if str_cli() half-closed and
+ * then still copied the whole echo to out.
  */
 static void
 str_cli_half_closes_at_input_eof_and_still_writes_the_echo(void **state)
@@ -132,8 +132,8 @@ str_cli_half_closes_at_input_eof_and_still_writes_the_echo(void **state)
 }
 
 /*
- * Issue 2: "server closed ... before everything sent came back" is
- * premature: the server reads everything but echoes only half.
+ * echo.h: a server that closes "before echoing every byte sent" is
+ * CLI_PREMATURE: the server reads everything but echoes only half.
  */
 static void
 str_cli_reports_premature_when_the_echo_is_cut_short(void **state)
@@ -151,7 +151,7 @@ str_cli_reports_premature_when_the_echo_is_cut_short(void **state)
 }
 
 /*
- * Issue 2: "server closed before in ended" is premature: nothing was ever
+ * echo.h: a server that closes "before in ended" is CLI_PREMATURE: nothing was ever
  * typed, in is still open, and the server closes.
  */
 static void
@@ -201,7 +201,7 @@ str_cli_reports_a_reset_as_net_error_with_econnreset(void **state)
 	assert_int_equal(close(sv[1]), 0);
 }
 
-/* Issue 2: str_cli is "EINTR-safe". */
+/* echo.h: str_cli "retries after EINTR". */
 static void
 eintr_in_poll(const struct run *r)
 {
@@ -268,7 +268,7 @@ str_cli_loses_nothing_after_eintr_writing_output(void **state)
 	assert_complete_with(eintr_writing_output);
 }
 
-/* Issue 2: str_cli "handles short writes". */
+/* echo.h: str_cli "retries after ... short writes". */
 static void
 short_writes_to_socket(const struct run *r)
 {

@@ -1,6 +1,6 @@
 /*
  * test_echo.c - writen() and str_echo() (src/echo.h) over real sockets.
- * Clauses quoted are from issue 2, "Library", and the contracts in echo.h.
+ * Each test names the promise of echo.h it checks, or the reason it exists.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -134,7 +134,7 @@ assert_echoes(const void *msg, size_t len)
 	session_finish(&s);
 }
 
-/* Issue 2: str_echo "echo[es] everything read from fd back to it". */
+/* echo.h: str_echo sends "back on fd every byte read from fd". */
 static void
 str_echo_echoes_a_short_message(void **state)
 {
@@ -144,7 +144,7 @@ str_echo_echoes_a_short_message(void **state)
 	assert_echoes(msg, sizeof msg - 1);
 }
 
-/* Issue 2: "Binary-safe (NUL bytes ...)": every byte value, NUL first. */
+/* echo.h: "Binary-safe ... NUL bytes included": every byte value, NUL first. */
 static void
 str_echo_echoes_all_256_byte_values(void **state)
 {
@@ -158,7 +158,7 @@ str_echo_echoes_all_256_byte_values(void **state)
 }
 
 /*
- * Issue 2: "no line assumptions: a chunk without a newline is echoed at
+ * echo.h: "line-agnostic: whatever one read() returns is written back at
  * once".  The asker half-closes only after the echo is back, so an echo
  * that waited for a newline (or for EOF) would time out.
  */
@@ -204,9 +204,9 @@ echo_bulk(size_t len)
 }
 
 /*
- * Issue 2: "8 MiB in both directions at once", by two threads: far more
- * than the socket buffers hold, so an echo that stopped reading while it
- * wrote (or the reverse) would deadlock.
+ * SPEC.md S-ECHO-4, in the library: 8 MiB both ways at once, by two
+ * threads: far more than the socket buffers hold, so an echo that stopped
+ * reading while it wrote (or the reverse) would deadlock.
  */
 static void
 str_echo_echoes_8_mib_in_both_directions_at_once(void **state)
@@ -215,7 +215,7 @@ str_echo_echoes_8_mib_in_both_directions_at_once(void **state)
 	(void)echo_bulk(8u << 20);
 }
 
-/* Issue 2: "Returns 0 on EOF". */
+/* echo.h: "Returns 0 on EOF". */
 static void
 str_echo_returns_0_on_eof(void **state)
 {
@@ -232,7 +232,7 @@ str_echo_returns_0_on_eof(void **state)
 }
 
 /*
- * Issue 2: "-1 with errno on error (ECONNRESET ...)".  A socketpair cannot
+ * echo.h: "-1 with errno set on an error (ECONNRESET, ...)".  A socketpair cannot
  * be reset, so this is TCP over loopback, the peer closing with SO_LINGER 0.
  */
 static void
@@ -251,7 +251,7 @@ str_echo_returns_econnreset_on_a_reset(void **state)
 	assert_int_equal(close(sv[0]), 0);
 }
 
-/* Issue 2: str_echo "Restarts on EINTR" - a read interrupted before any data. */
+/* echo.h: str_echo "Retries after EINTR": a read interrupted before any data. */
 static void
 str_echo_restarts_after_eintr_on_read(void **state)
 {
@@ -264,7 +264,7 @@ str_echo_restarts_after_eintr_on_read(void **state)
 	session_finish(&s);
 }
 
-/* Issue 2: str_echo "Restarts on EINTR" - a write of the echo interrupted. */
+/* echo.h: str_echo "Retries after EINTR": a write of the echo interrupted. */
 static void
 str_echo_restarts_after_eintr_on_write(void **state)
 {
@@ -277,7 +277,7 @@ str_echo_restarts_after_eintr_on_write(void **state)
 	session_finish(&s);
 }
 
-/* Issue 2: str_echo "writes all bytes despite short writes". */
+/* echo.h: "whatever one read() returns is written back", all of it despite short writes. */
 static void
 str_echo_completes_despite_short_writes(void **state)
 {
@@ -324,6 +324,171 @@ str_echo_reports_the_bytes_echoed_before_an_error(void **state)
 	free(a.reply);
 }
 
+/* ---- str_echo's splice fast path ---- */
+
+#ifdef __linux__
+/*
+ * Bytes queued before str_echo() starts: its first read fills its 1 KiB
+ * buffer, which sends the rest through splice(); few enough for the socket
+ * buffers to hold both the data and its echo without a peer thread.
+ */
+#define QUEUED 16384
+
+/*
+ * Queues QUEUED random bytes and the peer's EOF on sv[1], arms faults on
+ * sv[0] with arm(), and runs str_echo() on sv[0].  Checks that what came
+ * back is the data's first *echoed bytes and that every armed fault was
+ * met.  Returns str_echo()'s result, and its errno in *err.
+ */
+static int
+echo_queued(void (*arm)(int fd), uint64_t *echoed, int *err)
+{
+	unsigned char *data = xmalloc(QUEUED), *got = xmalloc(QUEUED + 1);
+	size_t n;
+	int sv[2], rc;
+
+	fill_random(data, QUEUED, 7);
+	unix_pair(sv);
+	assert_int_equal(writen(sv[1], data, QUEUED), 0);
+	assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+	arm(sv[0]);
+	*echoed = 0;
+	rc = str_echo(sv[0], echoed);
+	*err = errno;
+	assert_int_equal(fault_armed(), 0);
+	/* Not close(): with data left unread in sv[0], that resets sv[1]. */
+	assert_int_equal(shutdown(sv[0], SHUT_WR), 0);
+	assert_int_equal(read_upto(sv[1], got, QUEUED + 1, &n), 0);
+	assert_int_equal(close(sv[0]), 0);
+	assert_int_equal(close(sv[1]), 0);
+	assert_int_equal(n, *echoed);
+	assert_memory_equal(got, data, n);
+	free(data);
+	free(got);
+	return rc;
+}
+
+/* echo_queued() for an echo that must complete: all of it, and rc 0. */
+static void
+assert_queued_echo_completes(void (*arm)(int fd))
+{
+	uint64_t echoed;
+	int err;
+
+	assert_int_equal(echo_queued(arm, &echoed, &err), 0);
+	assert_int_equal(echoed, QUEUED);
+}
+
+/* echo_queued() for an echo that must fail: -1 with errno want, after the first read's 1 KiB. */
+static void
+assert_queued_echo_fails(void (*arm)(int fd), int want, uint64_t echoed_before)
+{
+	uint64_t echoed;
+	int err;
+
+	assert_int_equal(echo_queued(arm, &echoed, &err), -1);
+	assert_int_equal(err, want);
+	assert_int_equal(echoed, echoed_before);
+}
+
+static void
+reset_on_splice_in(int fd)
+{
+	fault_fail(FAULT_SPLICE_IN, fd, 1, ECONNRESET);
+}
+
+/*
+ * echo.h: -1 with errno on an error, also on the fast path: a reset met
+ * by the splice out of the socket is an error, not the peer's EOF (a
+ * clean return would tell the server's log that the echo was whole).
+ */
+static void
+str_echo_reports_a_failed_splice_from_the_socket(void **state)
+{
+	(void)state;
+	assert_queued_echo_fails(reset_on_splice_in, ECONNRESET, 1024);
+}
+
+static void
+epipe_on_splice_out(int fd)
+{
+	fault_fail(FAULT_SPLICE_OUT, fd, 1, EPIPE);
+}
+
+/* echo.h: -1 with errno when the splice of the echo back into the socket fails. */
+static void
+str_echo_reports_a_failed_splice_into_the_socket(void **state)
+{
+	(void)state;
+	assert_queued_echo_fails(epipe_on_splice_out, EPIPE, 1024);
+}
+
+static void
+einval_on_first_splice(int fd)
+{
+	fault_fail(FAULT_SPLICE_IN, fd, 1, EINVAL);
+}
+
+/*
+ * echo.c: a descriptor splice() does not support (EINVAL before anything
+ * moved) goes on with read() and write(), and the echo is whole.
+ */
+static void
+str_echo_falls_back_to_read_and_write_when_splice_is_unsupported(void **state)
+{
+	(void)state;
+	assert_queued_echo_completes(einval_on_first_splice);
+}
+
+static void
+einval_after_a_short_splice(int fd)
+{
+	fault_short(FAULT_SPLICE_IN, fd, 1, 100);
+	fault_fail(FAULT_SPLICE_IN, fd, 1, EINVAL);
+}
+
+/*
+ * echo.c: once splice() has moved bytes, EINVAL is an error like any
+ * other: falling back then could not tell what the pipe still held.
+ */
+static void
+str_echo_reports_einval_from_splice_after_bytes_moved(void **state)
+{
+	(void)state;
+	assert_queued_echo_fails(einval_after_a_short_splice, EINVAL, 1024 + 100);
+}
+
+static void
+eintr_on_both_splices(int fd)
+{
+	fault_fail(FAULT_SPLICE_IN, fd, 2, EINTR);
+	fault_fail(FAULT_SPLICE_OUT, fd, 2, EINTR);
+}
+
+/* echo.h: "Retries after EINTR", on the fast path too: both splices restart. */
+static void
+str_echo_restarts_splices_after_eintr(void **state)
+{
+	(void)state;
+	assert_queued_echo_completes(eintr_on_both_splices);
+}
+
+static void
+short_splices(int fd)
+{
+	fault_short(FAULT_SPLICE_IN, fd, 3, 100);
+	fault_short(FAULT_SPLICE_OUT, fd, 5, 7);
+}
+
+/* Short counts both ways on the fast path: every byte still goes back, once. */
+static void
+str_echo_completes_despite_short_splices(void **state)
+{
+	(void)state;
+	assert_queued_echo_completes(short_splices);
+}
+#endif
+
 int
 main(void)
 {
@@ -342,6 +507,14 @@ main(void)
 		harness_test(str_echo_completes_despite_short_writes),
 		harness_test(str_echo_reports_the_bytes_echoed),
 		harness_test(str_echo_reports_the_bytes_echoed_before_an_error),
+#ifdef __linux__
+		harness_test(str_echo_reports_a_failed_splice_from_the_socket),
+		harness_test(str_echo_reports_a_failed_splice_into_the_socket),
+		harness_test(str_echo_falls_back_to_read_and_write_when_splice_is_unsupported),
+		harness_test(str_echo_reports_einval_from_splice_after_bytes_moved),
+		harness_test(str_echo_restarts_splices_after_eintr),
+		harness_test(str_echo_completes_despite_short_splices),
+#endif
 	};
 
 	harness_filter();

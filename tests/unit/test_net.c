@@ -2,7 +2,7 @@
  * test_net.c - the accept loop's accept_retry() and accept_resource_error()
  * (src/net.h), on a real loopback listener with a real client queued.
  * accept_retry() calls accept4() (for SOCK_CLOEXEC), so the faults go there.
- * Clauses quoted are from issue 2, "echo-server", and net.h.
+ * Each test names the promise of net.h it checks, or the reason it exists.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +44,7 @@ assert_retried(int err, int times)
 	assert_int_equal(close(lfd), 0);
 }
 
-/* Issue 2: "accept loop retrying on EINTR" (a SIGCHLD without SA_RESTART). */
+/* net.h: accept_retry "Retries by itself after EINTR" (a SIGCHLD without SA_RESTART). */
 static void
 accept_retry_retries_after_eintr(void **state)
 {
@@ -52,7 +52,7 @@ accept_retry_retries_after_eintr(void **state)
 	assert_retried(EINTR, 1);
 }
 
-/* Issue 2: "and on the transient errors accept(2) documents (ECONNABORTED ...)". */
+/* net.h: "and after the errors accept(2) returns for a connection that failed" (ECONNABORTED). */
 static void
 accept_retry_retries_after_econnaborted(void **state)
 {
@@ -60,7 +60,7 @@ accept_retry_retries_after_econnaborted(void **state)
 	assert_retried(ECONNABORTED, 1);
 }
 
-/* Issue 2: "(ECONNABORTED, EPROTO, ...)"; net.h names EPROTO too. */
+/* net.h: "(ECONNABORTED, EPROTO, ENETDOWN, ...)": EPROTO too. */
 static void
 accept_retry_retries_after_eproto(void **state)
 {
@@ -68,7 +68,7 @@ accept_retry_retries_after_eproto(void **state)
 	assert_retried(EPROTO, 1);
 }
 
-/* Issue 2: "never exiting on them": not after one, nor after a run of them. */
+/* net.h: "none of those says anything about lfd": not one, nor a run of them. */
 static void
 accept_retry_retries_a_run_of_transient_errors(void **state)
 {
