@@ -3,8 +3,7 @@
  *
  * Defect: when the server closes while stdin is still open (it crashed,
  * or was killed) the client exits 0 without a word.
- * Expected: fails SPEC clause C-PREM-2 (a premature close is reported as an error;
- * a SHOULD, so only under --strict).
+ * Expected: fails SPEC clause C-PREM-2 (a premature close is reported as an error).
  */
 #include <stdint.h>
 
@@ -19,7 +18,9 @@ always_fine(int stdin_open, uint64_t sent, uint64_t echoed)
 	return 0;	/* DEFECT: instead of check_complete() */
 }
 
-static const struct client_plan plan = { send_all, half_close, always_fine };
+static const struct client_plan plan = {
+	send_all, half_close, always_fine, report_error
+};
 
 int
 main(int argc, char **argv)

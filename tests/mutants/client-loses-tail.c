@@ -15,7 +15,9 @@ stop_at_stdin_eof(int sock)
 	return 1;	/* DEFECT: instead of half_close() and reading on */
 }
 
-static const struct client_plan plan = { send_all, stop_at_stdin_eof, check_complete };
+static const struct client_plan plan = {
+	send_all, stop_at_stdin_eof, check_complete, report_error
+};
 
 int
 main(int argc, char **argv)

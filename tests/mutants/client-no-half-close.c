@@ -15,7 +15,9 @@ keep_writing_side_open(int sock)
 	return 0;	/* DEFECT: no shutdown(sock, SHUT_WR) */
 }
 
-static const struct client_plan plan = { send_all, keep_writing_side_open, check_complete };
+static const struct client_plan plan = {
+	send_all, keep_writing_side_open, check_complete, report_error
+};
 
 int
 main(int argc, char **argv)

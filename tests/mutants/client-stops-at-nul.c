@@ -16,7 +16,9 @@ send_string(int sock, const char *buf, size_t n)
 	return writen(sock, buf, strnlen(buf, n));	/* DEFECT: not n */
 }
 
-static const struct client_plan plan = { send_string, half_close, check_complete };
+static const struct client_plan plan = {
+	send_string, half_close, check_complete, report_error
+};
 
 int
 main(int argc, char **argv)

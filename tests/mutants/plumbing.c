@@ -2,6 +2,7 @@
  * plumbing.c - the correct parts shared by the mutants and the demo stages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "echo.h"
@@ -18,6 +20,9 @@
 #include "reap.h"
 
 static const char *progname = "mutant";
+
+/* serve_polling()'s wake-up descriptor, which spawn()'s children close. */
+static int wake_fd = -1;
 
 static void
 set_progname(const char *argv0)
@@ -102,11 +107,47 @@ connect_from_args(int argc, char **argv)
 int
 accept_or_die(int lfd)
 {
-	int connfd = accept_retry(lfd);
+	int connfd;
 
-	if (connfd < 0)
-		die("accept");
+	while ((connfd = accept_retry(lfd)) < 0) {
+		if (!accept_resource_error(errno))
+			die("accept");
+		sleep_ms(10);
+	}
 	return connfd;
+}
+
+int
+accept_if_any(int lfd)
+{
+	int connfd;
+
+	while ((connfd = accept_retry(lfd)) < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -1;
+		if (!accept_resource_error(errno))
+			die("accept");
+		sleep_ms(10);
+	}
+	return connfd;
+}
+
+int
+set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+void
+sleep_ms(long ms)
+{
+	struct timespec left = { ms / 1000, ms % 1000 * 1000000L };
+
+	while (nanosleep(&left, &left) < 0)
+		if (errno != EINTR)
+			die("nanosleep");
 }
 
 void
@@ -131,21 +172,39 @@ say_terminated(pid_t pid)
 	(void)write(STDERR_FILENO, line, len);
 }
 
+int
+children_left(void)
+{
+	int saved_errno = errno;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		continue;
+	errno = saved_errno;
+	/* 0: children remain, none finished; -1 (ECHILD): no child at all. */
+	return pid == 0;
+}
+
 void
 reap_all(int signo)
 {
-	int saved_errno = errno;
-
 	(void)signo;
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		continue;
-	errno = saved_errno;
+	(void)children_left();
 }
 
 void
 echo_and_exit(int connfd)
 {
 	_exit(str_echo(connfd, NULL) == 0 ? 0 : 1);
+}
+
+void
+echo_then_hang(int connfd)
+{
+	(void)str_echo(connfd, NULL);
+	(void)close(connfd);
+	for (;;)
+		(void)pause();
 }
 
 pid_t
@@ -155,9 +214,32 @@ spawn(int lfd, int connfd, void (*serve)(int connfd))
 
 	if (pid == 0) {
 		(void)close(lfd);
+		if (wake_fd >= 0)
+			(void)close(wake_fd);
 		serve(connfd);
 	}
 	return pid;
+}
+
+void
+double_fork(int connfd, void (*serve)(int connfd))
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		serve(connfd);
+	if (pid < 0)
+		perror("fork");
+	_exit(pid < 0);
+}
+
+/* serve_one: the parent's part of serving connfd: fork, then let go of it. */
+static void
+serve_one(int lfd, int connfd, void (*serve)(int connfd))
+{
+	if (spawn(lfd, connfd, serve) < 0)
+		perror("fork");
+	(void)close(connfd);
 }
 
 void
@@ -169,9 +251,54 @@ serve_forever(int lfd, void (*reaper)(int signo), void (*serve)(int connfd))
 		die("sigaction");
 	for (;;) {
 		connfd = accept_or_die(lfd);
-		if (spawn(lfd, connfd, serve) < 0)
-			perror("fork");
-		(void)close(connfd);
+		serve_one(lfd, connfd, serve);
+	}
+}
+
+void
+serve_nonblocking(int lfd, void (*reaper)(int signo), void (*serve)(int connfd),
+    void (*idle)(void))
+{
+	int connfd;
+
+	if (set_nonblocking(lfd) < 0)
+		die("fcntl");
+	if (set_handler(SIGCHLD, reaper) < 0)
+		die("sigaction");
+	for (;;) {
+		connfd = accept_if_any(lfd);
+		if (connfd < 0)
+			idle();
+		else
+			serve_one(lfd, connfd, serve);
+	}
+}
+
+void
+serve_polling(int lfd, int wakefd, void (*drain)(int wakefd), void (*serve)(int connfd))
+{
+	struct pollfd fds[2];
+	int connfd;
+
+	/* poll() may report a connection that is reset before accept() takes it. */
+	if (set_nonblocking(lfd) < 0)
+		die("fcntl");
+	wake_fd = wakefd;
+	fds[0].fd = lfd;
+	fds[1].fd = wakefd;
+	fds[0].events = fds[1].events = POLLIN;
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (fds[1].revents != 0) {
+			drain(wakefd);
+			(void)children_left();
+		}
+		if (fds[0].revents != 0 && (connfd = accept_if_any(lfd)) >= 0)
+			serve_one(lfd, connfd, serve);
 	}
 }
 
@@ -190,6 +317,13 @@ half_close(int sock)
 }
 
 int
+report_error(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", progname, what, strerror(errno));
+	return 1;
+}
+
+int
 check_complete(int stdin_open, uint64_t sent, uint64_t echoed)
 {
 	if (stdin_open || echoed < sent) {
@@ -199,16 +333,6 @@ check_complete(int stdin_open, uint64_t sent, uint64_t echoed)
 	return 0;
 }
 
-/* read_some: read(2) that dies on an error, and returns -1 only for EINTR. */
-static ssize_t
-read_some(int fd, char *buf, size_t len, const char *what)
-{
-	ssize_t n = read(fd, buf, len);
-
-	if (n < 0 && errno != EINTR)
-		die(what);
-	return n;
-}
 
 int
 run_client(int argc, char **argv, const struct client_plan *plan)
@@ -230,22 +354,26 @@ run_client(int argc, char **argv, const struct client_plan *plan)
 			die("poll");
 		}
 		if (fds[1].revents != 0) {
-			n = read_some(sock, buf, sizeof buf, "read from server");
+			n = read(sock, buf, sizeof buf);
 			if (n == 0)
 				return plan->at_server_eof(stdin_open, sent, echoed);
+			if (n < 0 && errno != EINTR)
+				return plan->at_server_error("read from server");
 			if (n > 0 && writen(STDOUT_FILENO, buf, (size_t)n) < 0)
 				die("write to stdout");
 			echoed += (uint64_t)(n > 0 ? n : 0);
 		}
 		if (fds[0].revents != 0) {
-			n = read_some(STDIN_FILENO, buf, sizeof buf, "read from stdin");
+			n = read(STDIN_FILENO, buf, sizeof buf);
+			if (n < 0 && errno != EINTR)
+				die("read from stdin");
 			if (n == 0) {
 				stdin_open = 0;
 				if (plan->at_stdin_eof(sock))
 					return 0;
 			}
 			if (n > 0 && plan->send(sock, buf, (size_t)n) < 0)
-				die("write to server");
+				return plan->at_server_error("write to server");
 			sent += (uint64_t)(n > 0 ? n : 0);
 		}
 	}

@@ -37,8 +37,24 @@ void say_listening(int lfd);
 /* die: "PROG: what: strerror(errno)" on stderr, then exit(1). */
 void die(const char *what);
 
-/* accept_or_die: accept_retry(), or die() on an error it does not retry. */
+/*
+ * accept_or_die: accept_retry(); after a resource error (EMFILE, ENOMEM,
+ * ...), which passes once other connections end, waits 10 ms and tries
+ * again; die() on any other error.
+ */
 int accept_or_die(int lfd);
+
+/*
+ * accept_if_any: accept_or_die() on a non-blocking lfd, but -1 at once
+ * when no connection is waiting.
+ */
+int accept_if_any(int lfd);
+
+/* set_nonblocking: O_NONBLOCK on fd.  Returns 0, or -1 with errno set. */
+int set_nonblocking(int fd);
+
+/* sleep_ms: sleep ms milliseconds in all, resuming after a signal. */
+void sleep_ms(long ms);
 
 /*
  * say_terminated: "PROG: child PID terminated" on stderr, as the classic
@@ -51,11 +67,24 @@ void say_terminated(pid_t pid);
 void echo_and_exit(int connfd);
 
 /*
+ * echo_then_hang: echo connfd until EOF and close it, but never exit: the
+ * echo is right, and the process outlives its connection.
+ */
+void echo_then_hang(int connfd);
+
+/*
  * reap_all: a correct SIGCHLD handler: waitpid(-1, ..., WNOHANG) until no
  * finished child is left.  Kept here rather than the reference's
  * reap_children(), whose book of children the mutants do not keep.
  */
 void reap_all(int signo);
+
+/*
+ * children_left: reap every finished child, as reap_all() does; then 1
+ * when a child is still running, 0 when none is.  Async-signal-safe;
+ * leaves errno as it found it.
+ */
+int children_left(void);
 
 /*
  * spawn: fork a child that closes the listening socket and calls
@@ -65,11 +94,34 @@ void reap_all(int signo);
 pid_t spawn(int lfd, int connfd, void (*serve)(int connfd));
 
 /*
+ * double_fork: the second half of a double fork, for a serve() given to
+ * spawn(): fork a grandchild that calls serve(connfd), and exit at once,
+ * so the grandchild is re-parented and the server never waits for it.
+ */
+void double_fork(int connfd, void (*serve)(int connfd));
+
+/*
  * serve_forever: the correct fork-per-connection loop: reaper as the
  * SIGCHLD handler (installed without SA_RESTART), accept_or_die(),
  * spawn(), and the parent closes its copy of the connection.  Never returns.
  */
 void serve_forever(int lfd, void (*reaper)(int signo), void (*serve)(int connfd));
+
+/*
+ * serve_nonblocking: serve_forever() with a non-blocking listening socket:
+ * whenever no connection is waiting, it calls idle() and tries again.
+ */
+void serve_nonblocking(int lfd, void (*reaper)(int signo), void (*serve)(int connfd),
+    void (*idle)(void));
+
+/*
+ * serve_polling: a fork-per-connection loop that poll()s the listening
+ * socket and wakefd, which becomes readable when SIGCHLD arrived (a
+ * signalfd, or a self-pipe's read end).  Then it calls drain(wakefd) to
+ * empty it and reaps every finished child outside any handler.  The
+ * children close wakefd along with the listening socket.  Never returns.
+ */
+void serve_polling(int lfd, int wakefd, void (*drain)(int wakefd), void (*serve)(int connfd));
 
 /*
  * A client copies stdin to the server and the echo to stdout, watching both
@@ -83,12 +135,19 @@ struct client_plan {
 	int (*at_stdin_eof)(int sock);
 	/* The server closed.  Returns the exit status of the client. */
 	int (*at_server_eof)(int stdin_open, uint64_t sent, uint64_t echoed);
+	/*
+	 * what ("read from server", "write to server") failed, errno says
+	 * why: ECONNRESET or EPIPE when the server reset the connection.
+	 * Returns the exit status of the client.
+	 */
+	int (*at_server_error)(const char *what);
 };
 
 /* The correct hooks. */
 int send_all(int sock, const char *buf, size_t n);
 int half_close(int sock);
 int check_complete(int stdin_open, uint64_t sent, uint64_t echoed);
+int report_error(const char *what);
 
 /* run_client: "PROG HOST PORT" following plan.  Returns the exit status. */
 int run_client(int argc, char **argv, const struct client_plan *plan);

@@ -9,7 +9,6 @@
  * reading more from it, so a client that never reads holds only itself up.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -28,14 +27,6 @@ struct conn {
 static struct pollfd fds[MAXCONN + 1];
 static struct conn conns[MAXCONN + 1];
 static nfds_t nfds = 1;
-
-static int
-set_nonblocking(int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
 
 /* drop: close slot i and move the last slot into it. */
 static void

@@ -1,0 +1,26 @@
+/*
+ * client-ignores-reset.c - takes a reset connection as the end.
+ *
+ * Defect: when reading from or writing to the server fails (it reset the
+ * connection) the client exits 0 without a word, so a script cannot tell
+ * that the echo is incomplete.
+ * Expected: fails SPEC clause C-RST-2 (a reset is reported as an error).
+ */
+#include "plumbing.h"
+
+static int
+quietly_done(const char *what)
+{
+	(void)what;
+	return 0;	/* DEFECT: instead of report_error() */
+}
+
+static const struct client_plan plan = {
+	send_all, half_close, check_complete, quietly_done
+};
+
+int
+main(int argc, char **argv)
+{
+	return run_client(argc, argv, &plan);
+}
