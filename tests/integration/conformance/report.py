@@ -2,11 +2,11 @@
 for the terminal, as JSON and as Markdown."""
 
 import json
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
+
+from . import valgrind
 
 PASSED, FAILED, WARNED, SKIPPED, NOT_RUN = "passed", "failed", "warned", "skipped", "not run"
 SHOULD_PREFIX = "SHOULD clause"      # starts the xfail reason of a downgraded SHOULD failure
@@ -112,49 +112,42 @@ def conforming(verdicts, strict):
     return not bad
 
 
-# Valgrind logs.
+# Valgrind logs (judged by conformance/valgrind.py, which ci/ shares).
 
-@dataclass
-class ValgrindLog:
-    path: Path
-    command: str
-    errors: int | None      # None: the log has no summary (process killed)
-    definitely: int
-    indirectly: int
+# Clause -> (side whose logs it judges, what it judges in them).
+MEMORY_CLAUSES = {"S-MEM-1": ("server", "errors"), "S-MEM-2": ("server", "leaks"),
+                  "C-MEM-1": ("client", "errors"), "C-MEM-2": ("client", "leaks")}
+SHOWN_LOGS = 3
 
 
-def _bytes(pattern, text):
-    m = re.search(pattern, text)
-    return int(m[1].replace(",", "")) if m else 0
+def valgrind_verdicts(clauses, directory, strict):
+    """The memory clauses' verdicts, by clause id, from the logs under
+    directory/server and directory/client."""
+    return {cid: memory_verdict(clauses[cid], kind, directory / side, strict)
+            for cid, (side, kind) in MEMORY_CLAUSES.items() if cid in clauses}
 
 
-def read_valgrind_logs(directory):
-    logs = []
-    for path in sorted(Path(directory).glob("*.log")):
-        text = path.read_text(errors="replace")
-        command = re.search(r"==\d+== Command: (.*)", text)
-        errors = re.search(r"ERROR SUMMARY: ([\d,]+) errors", text)
-        logs.append(ValgrindLog(path, command[1] if command else "?",
-                                int(errors[1].replace(",", "")) if errors else None,
-                                _bytes(r"definitely lost: ([\d,]+) bytes", text),
-                                _bytes(r"indirectly lost: ([\d,]+) bytes", text)))
-    return logs
-
-
-def valgrind_verdict(clause, directory):
-    logs = read_valgrind_logs(directory) if directory.is_dir() else []
+def memory_verdict(clause, kind, directory, strict):
+    """kind "errors": any memory error in any process; "leaks": any block
+    definitely or indirectly lost.  A SHOULD clause's failure is a warning
+    unless strict, as for a test."""
+    logs = valgrind.read_logs(directory)
     if not logs:
         return Verdict(clause, NOT_RUN, reason="no valgrind log was written")
-    bad = [log for log in logs if log.errors or log.definitely or log.indirectly]
-    unfinished = [log for log in logs if log.errors is None]
+    found = [(log, log.errors_found() if kind == "errors" else log.leaks_found())
+             for log in logs]
+    bad = [(log, what) for log, what in found if what]
+    cut_short = sum(1 for log in logs if log.cut_short)
     if bad:
-        worst = ", ".join(f"{log.path} ({log.command}: {log.errors} errors, "
-                          f"{log.definitely} bytes definitely and {log.indirectly} "
-                          f"indirectly lost)" for log in bad[:5])
-        return Verdict(clause, FAILED, reason=f"{len(bad)} of {len(logs)} processes "
-                                              f"reported errors or leaks: {worst}")
-    note = (f"; {len(unfinished)} processes were killed before valgrind could summarise"
-            if unfinished else "")
+        verdict = FAILED if clause.level == "MUST" or strict else WARNED
+        shown = "; ".join(f"{log.describe()}: {what}" for log, what in bad[:SHOWN_LOGS])
+        return Verdict(clause, verdict, reason=f"{len(bad)} of {len(logs)} processes "
+                                               f"reported {kind}: {shown}")
+    note = ""
+    if cut_short:
+        counted = ("their error reports were counted one by one" if kind == "errors"
+                   else "their leaks could not be counted")
+        note = f"; {cut_short} were killed before valgrind could summarise ({counted})"
     return Verdict(clause, PASSED, reason=f"{len(logs)} process logs clean in {directory}{note}")
 
 
