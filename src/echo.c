@@ -1,8 +1,14 @@
 /*
  * echo.c - the echo loops: the server's str_echo() and the client's str_cli().
  */
-#ifdef __linux__
-#define _GNU_SOURCE	/* splice(2), pipe2(2), F_SETPIPE_SZ: str_echo's fast path */
+/*
+ * splice(2), pipe2(2), F_SETPIPE_SZ: str_echo's fast path, Linux's own.
+ * An ECHO_PORTABLE build leaves it out, so the read()/write() path that
+ * other systems take is built and tested on Linux too (mk/reference.mk).
+ */
+#if defined(__linux__) && !defined(ECHO_PORTABLE)
+#define _GNU_SOURCE
+#define HAVE_SPLICE 1
 #endif
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +60,7 @@ writen(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-#ifdef __linux__
+#ifdef HAVE_SPLICE
 /*
  * echo_splice: the fast path for a stream.  The bytes go from fd into a
  * pipe and from the pipe back to fd with splice(2), so they are never

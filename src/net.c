@@ -1,10 +1,21 @@
 /*
  * net.c - sockets: listen, connect, accept, and printing addresses.
  */
-/* accept4() and SOCK_CLOEXEC: Linux and the BSDs, and POSIX.1-2024. */
+/* NI_MAXHOST, and accept4() and SOCK_CLOEXEC where they exist. */
 #define _GNU_SOURCE
 
+/*
+ * accept4() and SOCK_CLOEXEC set close-on-exec in the same call, so no exec
+ * in another thread can ever see the descriptor without it.  They are
+ * POSIX only since 2024; elsewhere, and in an ECHO_PORTABLE build (which
+ * proves the fallback on Linux, see mk/reference.mk), fcntl() sets it after.
+ */
+#if defined(__linux__) && !defined(ECHO_PORTABLE)
+#define HAVE_ACCEPT4 1
+#endif
+
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -17,12 +28,66 @@
 /* What to do with each address getaddrinfo() offers. */
 enum use { USE_LISTEN, USE_CONNECT };
 
+int
+set_nonblocking(int fd, int on)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0)
+		return -1;
+	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, flags);
+}
+
+#ifndef HAVE_ACCEPT4
+/*
+ * Makes fd, just returned by socket() or accept(), close-on-exec and
+ * blocking: the BSDs copy O_NONBLOCK from a listener to the sockets it
+ * accepts, Linux does not, and POSIX leaves it open.  Returns fd, or -1
+ * with errno set, fd then closed.
+ */
+static int
+fix_new_fd(int fd)
+{
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 && set_nonblocking(fd, 0) == 0)
+		return fd;
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return -1;
+}
+#endif
+
+static int
+cloexec_socket(const struct addrinfo *ai)
+{
+#ifdef HAVE_ACCEPT4
+	return socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+#else
+	return fix_new_fd(socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol));
+#endif
+}
+
+static int
+cloexec_accept(int lfd)
+{
+#ifdef HAVE_ACCEPT4
+	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+#else
+	return fix_new_fd(accept(lfd, NULL, NULL));
+#endif
+}
+
 static int
 try_address(const struct addrinfo *ai, enum use use, int backlog)
 {
 	int fd, saved, on = 1, off = 0;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	fd = cloexec_socket(ai);
 	if (fd < 0)
 		return -1;
 	if (use == USE_CONNECT) {
@@ -119,7 +184,7 @@ accept_retry(int lfd)
 	int fd;
 
 	do
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		fd = cloexec_accept(lfd);
 	while (fd < 0 && accept_transient_error(errno));
 	return fd;
 }

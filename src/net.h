@@ -33,14 +33,18 @@ int tcp_connect(const char *host, const char *port, int *gaierr);
 
 /*
  * accept_retry: the next connection on the listening socket lfd, as a
- * close-on-exec descriptor.  Retries by itself after EINTR and after the
+ * close-on-exec, blocking descriptor.  Retries by itself after EINTR and after the
  * errors accept(2) returns for a connection that failed before it was
  * accepted (ECONNABORTED, EPROTO, ENETDOWN, ...): none of those says
  * anything about lfd.  Returns -1 with errno set for any other error:
  * the caller decides between backing off (EMFILE, ENFILE, ENOBUFS,
- * ENOMEM, see accept_resource_error()) and giving up.
+ * ENOMEM, see accept_resource_error()) and giving up.  On a non-blocking
+ * lfd, -1 with EAGAIN or EWOULDBLOCK when no connection is queued.
  */
 int accept_retry(int lfd);
+
+/* set_nonblocking: sets (on) or clears O_NONBLOCK.  Returns 0, or -1 with errno. */
+int set_nonblocking(int fd, int on);
 
 /* accept_resource_error: nonzero when err means "out of descriptors or
  * memory for now", which passes once other connections end. */

@@ -2,15 +2,23 @@
  * reap.c - the parent's book of live children and the SIGCHLD handler.
  *
  * Other ways to reap, and why this one:
- *  - inetd sets a flag in the handler and reaps in its main loop;
- *  - tcpserver keeps SIGCHLD blocked except around accept();
- *  - s6 writes to a self-pipe in the handler and reaps where it polls;
- *  - tini blocks SIGCHLD and waits for it with sigtimedwait().
- * Those move the waitpid() out of the handler.  The reference keeps the
- * classic form - a handler that loops waitpid(-1, &status, WNOHANG) - because
- * that is the form the classic text teaches and every student's server
- * starts from; written with care it is correct: zombies are collected the
- * moment they appear, even while the parent sits idle in accept().
+ *  - inetd's handler only sets a flag; its main loop sees the flag and
+ *    calls waitpid();
+ *  - tcpserver reaps inside its handler, as here, and keeps SIGCHLD
+ *    blocked except around accept(), so the handler never runs in the
+ *    middle of its bookkeeping;
+ *  - s6 writes a byte to a self-pipe in the handler and reaps in its poll
+ *    loop when that pipe is readable;
+ *  - tini keeps SIGCHLD blocked for good and takes it with sigtimedwait(),
+ *    so no handler runs at all.
+ * The last three move the waitpid() out of the handler.  The reference
+ * keeps the classic form - a handler that loops waitpid(-1, &status,
+ * WNOHANG) - because that is the form the classic text teaches and every
+ * student's server starts from, and written with care it is correct:
+ * zombies are collected the moment they appear, even while the parent sits
+ * idle.  Like tcpserver, the parent lets SIGCHLD in only while it waits
+ * (server.c), but in pselect() or sigsuspend(), which unblock and wait in
+ * one step, where tcpserver's unblock-then-accept leaves a gap.
  */
 /* MAP_ANONYMOUS: POSIX.1-2024, and every Unix before it. */
 #define _DEFAULT_SOURCE
@@ -111,7 +119,17 @@ set_handler(int signo, void (*fn)(int))
 	/* Handlers never interrupt one another, so none need reason about it. */
 	if (sigfillset(&sa.sa_mask) < 0)
 		return -1;
-	/* No SA_RESTART: the accept loop must see EINTR and handle it. */
+	/*
+	 * No SA_RESTART: POSIX leaves it to the system whether a pselect()
+	 * a handler interrupted is restarted, and a restarted one would
+	 * sleep on past a stop signal.  Linux never restarts it, so there
+	 * nothing depends on the flag, and ECHO_SA_RESTART builds the
+	 * server with it set to prove that (make sa-restart-test).
+	 */
+#ifdef ECHO_SA_RESTART
+	sa.sa_flags = SA_RESTART;
+#else
 	sa.sa_flags = 0;
+#endif
 	return sigaction(signo, &sa, NULL);
 }

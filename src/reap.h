@@ -42,9 +42,9 @@ void children_signal(int signo);
 void reap_children(int signo);
 
 /*
- * set_handler: install fn for signo with sigaction(), without SA_RESTART,
- * so a blocked accept() returns EINTR instead of being restarted, and with
- * every signal blocked while fn runs.
+ * set_handler: install fn for signo with sigaction(), without SA_RESTART
+ * (so a wait the handler interrupts returns EINTR on every system, see
+ * reap.c), and with every signal blocked while fn runs.
  * Returns 0, or -1 with errno set.
  */
 int set_handler(int signo, void (*fn)(int));

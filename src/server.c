@@ -3,9 +3,15 @@
  * per connection, each echoing until its peer's EOF.
  *
  * The parent only accepts and forks.  SIGCHLD, SIGTERM and SIGINT stay
- * blocked except while the parent waits in accept() (or sleeps), as in
- * tcpserver: the bookkeeping around fork() then never races a handler,
- * while an idle parent still reaps every child the moment it exits.
+ * blocked except while the parent waits: in pselect() for a connection on
+ * its non-blocking listener, in sigsuspend() at the child cap, in pselect()
+ * when backing off or ending the children.  Each of those unblocks them
+ * and waits in one atomic step, so a signal that comes after the loop
+ * looked at `stops` is delivered in the wait and ends it: on any POSIX
+ * system, never lost until the next client.  The bookkeeping around fork()
+ * never races a handler, and accept() never blocks, so whether the
+ * handlers restart calls (SA_RESTART) changes nothing.  An idle parent
+ * still reaps every child the moment it exits.
  * (sigprocmask() fails only for an invalid first argument, so its result
  * goes unchecked.)
  */
@@ -52,20 +58,12 @@ struct config {
 static volatile sig_atomic_t stops;	/* SIGTERMs and SIGINTs so far */
 static int listen_fd = -1;
 
+/* Runs only inside the parent's waits, which then return EINTR. */
 static void
 on_stop(int signo)
 {
-	int saved_errno = errno;
-
 	(void)signo;
 	stops++;
-	/*
-	 * Makes a blocked accept() fail at once, and the next one too, so a
-	 * signal that lands between the loop's check and accept() is not
-	 * left waiting for the next client.  shutdown() is async-signal-safe.
-	 */
-	(void)shutdown(listen_fd, SHUT_RD);
-	errno = saved_errno;
 }
 
 /*
@@ -254,12 +252,31 @@ spawn(int connfd, const struct config *cfg, const sigset_t *open_mask)
 }
 
 /*
+ * Waits until fd is readable or a guarded signal has run.  Returns 1 when
+ * readable, 0 after a signal, -1 with errno on an error.  The listener is
+ * opened first, so its number is far below FD_SETSIZE.
+ */
+static int
+await_readable(int fd, const sigset_t *open_mask)
+{
+	fd_set rset;
+	int n;
+
+	FD_ZERO(&rset);
+	FD_SET(fd, &rset);
+	n = pselect(fd + 1, &rset, NULL, NULL, NULL, open_mask);
+	if (n < 0 && errno == EINTR)
+		return 0;
+	return n < 0 ? -1 : 1;
+}
+
+/*
  * Accepts and forks until a stop signal.  Called, and returns, with the
  * guarded signals blocked.  Returns 0 then, or 1 when the listening socket
  * itself failed.
  */
 static int
-serve(const struct config *cfg, const sigset_t *guarded, const sigset_t *open_mask)
+serve(const struct config *cfg, const sigset_t *open_mask)
 {
 	int connfd, saved_errno, out_of_descriptors = 0, out_of_processes = 0;
 
@@ -270,14 +287,20 @@ serve(const struct config *cfg, const sigset_t *guarded, const sigset_t *open_ma
 			continue;
 		}
 
-		(void)sigprocmask(SIG_SETMASK, open_mask, NULL);
+		switch (await_readable(listen_fd, open_mask)) {
+		case 0:
+			continue;
+		case -1:
+			say(errno, "pselect");
+			return 1;
+		}
 		connfd = accept_retry(listen_fd);
 		saved_errno = errno;
-		(void)sigprocmask(SIG_BLOCK, guarded, NULL);
 
 		if (connfd < 0) {
-			if (stops > 0)
-				break;
+			/* The client reset before we took it: nothing is queued. */
+			if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK)
+				continue;
 			if (!accept_resource_error(saved_errno)) {
 				say(saved_errno, "accept");
 				return 1;
@@ -309,7 +332,6 @@ serve(const struct config *cfg, const sigset_t *guarded, const sigset_t *open_ma
 	return 0;
 }
 
-/* Called with the guarded signals blocked, so on_stop() cannot see a stale fd. */
 static void
 close_listener(void)
 {
@@ -381,6 +403,10 @@ main(int argc, char *argv[])
 		err(1, "listen on %s port %s", cfg.host, cfg.port);
 	}
 
+	/* accept() must never block: the parent waits only in pselect(). */
+	if (set_nonblocking(listen_fd, 1) < 0)
+		err(1, "listening socket");
+
 	if (sigemptyset(&guarded) < 0 || sigaddset(&guarded, SIGCHLD) < 0 ||
 	    sigaddset(&guarded, SIGTERM) < 0 || sigaddset(&guarded, SIGINT) < 0 ||
 	    sigprocmask(SIG_BLOCK, &guarded, &open_mask) < 0)
@@ -394,7 +420,7 @@ main(int argc, char *argv[])
 	(void)local_name(listen_fd, addr, sizeof addr);
 	say(0, "listening on %s", addr);
 
-	rc = serve(&cfg, &guarded, &open_mask);
+	rc = serve(&cfg, &open_mask);
 	close_listener();
 	end_children(&cfg, &open_mask);
 	return rc;

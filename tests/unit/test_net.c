@@ -165,6 +165,70 @@ accept_retry_returns_a_close_on_exec_descriptor(void **state)
 	assert_int_equal(close(lfd), 0);
 }
 
+/*
+ * net.h: on a non-blocking lfd, "-1 with EAGAIN or EWOULDBLOCK when no
+ * connection is queued": the server's wait is pselect(), never accept().
+ */
+static void
+accept_retry_on_a_non_blocking_listener_returns_eagain_when_none_is_queued(void **state)
+{
+	int lfd, client, fd, err;
+
+	(void)state;
+	tcp_listener_with_client(&lfd, &client);
+	assert_int_equal(set_nonblocking(lfd, 1), 0);
+	fd = accept_retry(lfd);
+	assert_connected(fd, client);
+	assert_int_equal(close(fd), 0);
+	fd = accept_retry(lfd);
+	err = errno;
+	assert_int_equal(fd, -1);
+	assert_true(err == EAGAIN || err == EWOULDBLOCK);
+	assert_int_equal(close(client), 0);
+	assert_int_equal(close(lfd), 0);
+}
+
+/*
+ * net.h: "a close-on-exec, blocking descriptor", also from a non-blocking
+ * listener: the BSDs pass O_NONBLOCK on to accepted sockets, and a child
+ * echoing on a non-blocking socket would fail with EAGAIN at once.
+ */
+static void
+accept_retry_returns_a_blocking_descriptor_from_a_non_blocking_listener(void **state)
+{
+	int lfd, client, fd, flags;
+
+	(void)state;
+	tcp_listener_with_client(&lfd, &client);
+	assert_int_equal(set_nonblocking(lfd, 1), 0);
+	fd = accept_retry(lfd);
+	assert_true(fd >= 0);
+	flags = fcntl(fd, F_GETFL);
+	assert_true(flags >= 0);
+	assert_int_equal(flags & O_NONBLOCK, 0);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(close(client), 0);
+	assert_int_equal(close(lfd), 0);
+}
+
+/* net.h: set_nonblocking "sets (on) or clears O_NONBLOCK", and nothing else. */
+static void
+set_nonblocking_sets_and_clears_o_nonblock(void **state)
+{
+	int p[2], before;
+
+	(void)state;
+	make_pipe(p);
+	before = fcntl(p[0], F_GETFL);
+	assert_int_equal(set_nonblocking(p[0], 1), 0);
+	assert_int_equal(fcntl(p[0], F_GETFL), before | O_NONBLOCK);
+	assert_int_equal(set_nonblocking(p[0], 0), 0);
+	assert_int_equal(fcntl(p[0], F_GETFL), before & ~O_NONBLOCK);
+	assert_int_equal(close(p[0]), 0);
+	assert_int_equal(close(p[1]), 0);
+}
+
 int
 main(void)
 {
@@ -177,6 +241,9 @@ main(void)
 		harness_test(accept_resource_error_names_only_passing_shortages),
 		harness_test(accept_retry_returns_a_close_on_exec_descriptor),
 		harness_test(accept_retry_returns_the_error_of_a_socket_that_cannot_accept),
+		harness_test(accept_retry_on_a_non_blocking_listener_returns_eagain_when_none_is_queued),
+		harness_test(accept_retry_returns_a_blocking_descriptor_from_a_non_blocking_listener),
+		harness_test(set_nonblocking_sets_and_clears_o_nonblock),
 	};
 
 	harness_filter();
