@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance import client as fake
-from conformance import net, procfs, procs, report, spec
+from conformance import budget, net, procfs, procs, report, spec
 from conformance.server import Server, ServerError
 from conformance.settings import Settings
 
@@ -58,6 +58,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "client: a test of the client (needs --client-cmd "
                                        "or the reference client)")
     config.addinivalue_line("markers", "clause(id): the SPEC.md clause the test checks")
+    config.addinivalue_line("markers", "budget(seconds): the test's duration budget, "
+                                       "when it needs more than the default")
     # Known even without pytest-xdist, so that --strict (strict markers) accepts it.
     config.addinivalue_line("markers", "xdist_group(name): tests xdist keeps on one worker")
     config.conformance_settings = Settings.from_config(config)
@@ -69,6 +71,8 @@ def pytest_configure(config):
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     procs.become_subreaper()
+    budget.terminate_as_interrupt()
+    config.conformance_clock = budget.Clock(config.conformance_settings.scale)
 
 
 def _require_programs(config):
@@ -92,8 +96,8 @@ def _missing_message(side, missing):
 
 
 def pytest_unconfigure(config):
-    if not _is_controller(config):
-        procs.end_everything()
+    # The controller too: it adopts what a worker leaves behind when it exits.
+    procs.end_everything()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -148,19 +152,60 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    """Setup (a module's shared run, a server's start) and the test itself
+    each run within the test's duration budget; teardown bounds its own
+    waits.  Arming raises NotJudged when the run's budget is spent, which
+    pytest reports as this test's setup failing."""
+    yield from _within_budget(item, "set up")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield from _within_budget(item, "run")
+
+
+def _within_budget(item, phase):
+    if _clause_id(item) is None:
+        yield
+        return
+    marker = item.get_closest_marker("budget")
+    item.config.conformance_clock.arm(marker.args[0] if marker else budget.TEST_BUDGET, phase)
+    try:
+        yield
+    finally:
+        budget.disarm()
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Failures carry their reason in words; a SHOULD clause's failure becomes
-    a warning (an xfail), unless --strict."""
+    """Failures carry their reason in words.  A clause that could not be
+    judged (or a test that skipped) is "not judged": a failure for a MUST,
+    never a silent skip.  A SHOULD clause's failure becomes a warning (an
+    xfail), unless --strict."""
     rep = (yield).get_result()
     cid = _clause_id(item)
-    if not rep.failed or cid is None:
+    if cid is None or not (rep.failed or rep.skipped):
         return
-    reason = report.plain_reason(call.excinfo)
-    rep.user_properties = [*rep.user_properties, ("reason", reason)]
-    if (CLAUSES[cid].level == "SHOULD" and call.when in ("setup", "call")
-            and not item.config.option.strict):
+    if rep.skipped and hasattr(rep, "wasxfail"):
+        return
+    not_judged = rep.skipped or (call.excinfo is not None
+                                 and call.excinfo.errisinstance(budget.NotJudged))
+    if rep.skipped:
+        reason = rep.longrepr[2].removeprefix("Skipped: ") if isinstance(rep.longrepr, tuple) \
+            else str(rep.longrepr)
+    else:
+        reason = report.plain_reason(call.excinfo)
+    rep.user_properties = [*rep.user_properties, ("reason", reason),
+                           ("judged", "no" if not_judged else "yes")]
+    if CLAUSES[cid].level == "SHOULD" and not item.config.option.strict:
+        what = "not judged" if not_judged else "not met"
         rep.outcome = "skipped"
-        rep.wasxfail = f"{report.SHOULD_PREFIX} {cid} not met (warning): {reason}"
+        rep.wasxfail = f"{report.SHOULD_PREFIX} {cid} {what} (warning): {reason}"
+    else:
+        rep.outcome = "failed"
+        if not_judged:
+            rep.longrepr = f"{cid} NOT JUDGED: {reason}"
 
 
 class ClauseReport:
@@ -235,12 +280,30 @@ def _start_server(settings, log_dir, port=None):
     raise AssertionError("unreachable: the last attempt returns or fails")
 
 
+@pytest.fixture(autouse=True)
+def no_orphan_survives(settings):
+    """After every test, end the orphans the suite adopted from the program
+    under test, so that none outlives the test, whatever the program did."""
+    yield
+    procs.end_adopted(settings.settle)
+
+
+def _check_still_running(srv):
+    """A server that died during a test and was never stopped by it has
+    failed that test, whatever the test itself checked."""
+    if not srv.stopping and (why := srv.gone("the test")):
+        pytest.fail(why, pytrace=False)
+
+
 @pytest.fixture
 def server(settings, tmp_path):
     """The server under test, started on a free port; stopped with its whole tree."""
     srv = _start_server(settings, tmp_path)
     yield srv
-    srv.stop()
+    try:
+        _check_still_running(srv)
+    finally:
+        srv.stop()
 
 
 def _server_starter(settings, log_dir):

@@ -12,31 +12,28 @@ pytestmark = pytest.mark.server
 CONNECTIONS = 300
 
 
-def serve_one(server, i):
-    with net.connect(server.port, server.timeout) as sock:
-        net.echo(sock, f"connection {i}\n".encode(), f"the echo on connection {i}")
-
-
 @pytest.mark.clause("S-FD-1")
 def test_server_descriptor_count_returns_to_baseline(server, timeout):
     # A few connections first, so that descriptors opened once and kept
     # (a log file, a resolver socket) are already in the baseline.
     for i in range(3):
-        serve_one(server, i)
+        net.one_connection(server.port, server.timeout, i)
     time.sleep(0.2)     # let the server close the last of them
     baseline = procfs.fd_count(server.pid)
     for i in range(CONNECTIONS):
-        serve_one(server, i)
+        net.one_connection(server.port, server.timeout, i)
     back = procs.wait_until(lambda: procfs.fd_count(server.pid) <= baseline, timeout,
                             progress=lambda: procfs.fd_count(server.pid))
+    why = server.gone(f"{CONNECTIONS} connections")
+    assert not why, why
     now = procfs.fd_count(server.pid)
     assert back, (f"the server process holds {now} descriptors after {CONNECTIONS} closed "
                   f"connections, {baseline} before them: {now - baseline} leaked")
+    server.assert_serving(f"{CONNECTIONS} connections")
 
 
 def connected_children(server, n):
-    for i, sock in enumerate(server.connect_many(n)):
-        net.echo(sock, b"hold\n", f"the echo on connection {i}")
+    net.echo_many(server.connect_many(n), [b"hold\n"] * n)
     return server.live_tree()
 
 

@@ -30,16 +30,18 @@ def test_all_256_byte_values_are_echoed(server):
 
 
 @pytest.mark.clause("S-ECHO-3")
-def test_chunk_without_newline_is_echoed_at_once(server):
-    # Nothing follows the chunk: a server waiting for a newline never answers.
-    net.echo(server.connect(), b"no newline at the end", "the echo of a chunk without newline")
+def test_chunk_without_newline_is_echoed_at_once(server, settings):
+    # Nothing follows the chunk: a server waiting for a newline, or for more
+    # data to fill a buffer, answers late or never.
+    net.echo(server.connect(), b"no newline at the end", "the echo of a chunk without newline",
+             within=settings.prompt)
 
 
 @pytest.mark.clause("S-ECHO-3")
-def test_one_byte_dribble_is_echoed_byte_by_byte(server):
+def test_one_byte_dribble_is_echoed_byte_by_byte(server, settings):
     sock = server.connect()
     for i, byte in enumerate(b"dribble\0\n"):
-        net.echo(sock, bytes([byte]), f"the echo of byte {i} sent alone")
+        net.echo(sock, bytes([byte]), f"the echo of byte {i} sent alone", within=settings.prompt)
 
 
 @pytest.mark.clause("S-ECHO-4")
@@ -83,13 +85,18 @@ def test_batch_then_half_close_gets_every_byte(server):
 
 
 @pytest.mark.clause("S-ECHO-5")
-def test_half_close_is_answered_with_eof_not_reset(server):
+def test_half_close_is_answered_with_eof_not_reset(server, settings):
     sock = server.connect()
     net.send(sock, BATCH, "sending the batch")
     sock.shutdown(socket.SHUT_WR)
+    half_closed = time.monotonic()
     got = net.recv_until_eof(sock, "after the client's half-close")
+    took = time.monotonic() - half_closed
     net.assert_identical(BATCH, got, "the connection ended cleanly, but the echo before the "
                                      "end differs")
+    assert took <= settings.prompt, (
+        f"the end of file came {took:.1f} s after the client's half-close, over the limit of "
+        f"{settings.prompt:.1f} s: once the echo is written, the server closes at once")
 
 
 @pytest.mark.clause("S-ECHO-6")

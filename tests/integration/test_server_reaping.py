@@ -16,8 +16,7 @@ def connect_and_echo(server, n):
     that serve them."""
     before = server.live_tree()
     socks = server.connect_many(n)
-    for i, sock in enumerate(socks):
-        net.echo(sock, f"connection {i}\n".encode(), f"the echo on connection {i}")
+    net.echo_many(socks, [f"connection {i}\n".encode() for i in range(n)])
     return socks, server.new_processes(before)
 
 
@@ -85,6 +84,7 @@ def test_children_end_with_their_connections(server, timeout):
     assert ended, (f"{len(extra)} process(es) of the server's tree still run {timeout:.0f} s "
                    f"after every client closed (pids {', '.join(str(p.pid) for p in extra[:10])}"
                    f"; {len(baseline)} before the clients came)")
+    server.assert_serving("its clients closed")
 
 
 @pytest.mark.clause("S-REAP-5")
@@ -99,3 +99,4 @@ def test_children_end_when_their_clients_are_killed(server, timeout):
             for p in served_by if not procfs.ended(p)]
     assert ended, (f"{len(left)} process(es) that served clients killed mid-transfer still run "
                    f"{timeout:.0f} s later: {', '.join(left[:10])}")
+    server.assert_serving("its clients were killed")

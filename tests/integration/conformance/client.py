@@ -80,9 +80,14 @@ class FakeServer:
         return bytes(self.received)
 
     def send(self, conn, data):
-        conn.sendall(data)
-        self.sent += data
-        self.activity.bump()
+        # send() in a loop, not sendall(): the timeout bounds a silence of
+        # the client under test, not the length of the whole transfer.
+        view = memoryview(data)
+        while view:
+            n = conn.send(view)
+            self.sent += view[:n]
+            view = view[n:]
+            self.activity.bump()
 
     def stop(self):
         self._stop.set()

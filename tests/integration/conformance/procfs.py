@@ -61,10 +61,11 @@ def all_procs():
     return procs
 
 
-def descendants(pid):
-    """Every process below pid, following parent links; pid itself excluded."""
+def descendants(pid, everyone=None):
+    """Every process below pid, following parent links; pid itself excluded.
+    everyone: a snapshot from all_procs() to reuse, for several roots."""
     children = {}
-    for p in all_procs().values():
+    for p in (everyone or all_procs()).values():
         children.setdefault(p.ppid, []).append(p)
     found, todo = {}, [pid]
     while todo:
@@ -82,7 +83,11 @@ def ended(p):
 
 
 def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    """Descriptors pid holds open; 0 once it is gone (callers check that)."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
 
 
 def socket_inodes(pid):
@@ -196,6 +201,25 @@ def _task_files(pid, name):
                 yield f.read()
         except OSError:
             continue    # the thread ended meanwhile
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid, children=False):
+    """CPU time pid has used, user and system; with children, also that of
+    the children it has waited for.  0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    # Fields after the command name: utime is the 12th, then stime, cutime, cstime.
+    fields = data[data.rindex(")") + 2:].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLOCK_TICKS
 
 
 def rss_kib(pid):

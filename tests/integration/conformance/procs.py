@@ -50,6 +50,23 @@ def _owned_pids():
     return {p.pid for p in _spawned}
 
 
+def adopted():
+    """Processes this suite adopted as subreaper, with everything below them.
+
+    An orphan of the program under test (a double-fork grandchild, a child
+    that outlived its parent) is reparented here, out of its old tree: it
+    still belongs to that program, for every clause about processes that
+    outlive their connection and for the cleanup.  Only this process's own
+    spawns are its children otherwise, so any other child was adopted."""
+    everyone = procfs.all_procs()
+    owned = _owned_pids()
+    roots = [p for p in everyone.values() if p.ppid == os.getpid() and p.pid not in owned]
+    found = {p.pid: p for p in roots}
+    for root in roots:
+        found.update(procfs.descendants(root.pid, everyone))
+    return found
+
+
 def reap_adopted():
     """Collect orphans that were reparented to this process and have exited."""
     owned = _owned_pids()
@@ -59,6 +76,16 @@ def reap_adopted():
                 os.waitpid(p.pid, os.WNOHANG)
             except ChildProcessError:
                 pass
+
+
+def end_adopted(timeout):
+    """SIGKILL every adopted orphan and its descendants, and reap them; a
+    test leaves none behind for the next one."""
+    victims = list(adopted().values())
+    for p in victims:
+        _kill(p.pid)
+    wait_until(lambda: all(procfs.ended(p) for p in victims), timeout)
+    reap_adopted()
 
 
 def wait_until(condition, timeout, progress=None, interval=0.02):
@@ -80,14 +107,17 @@ def wait_until(condition, timeout, progress=None, interval=0.02):
         time.sleep(interval)
 
 
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def kill_tree(root_pid):
     """SIGKILL root_pid and everything below it."""
-    victims = [root_pid, *procfs.descendants(root_pid)]
-    for pid in victims:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    for pid in [root_pid, *procfs.descendants(root_pid)]:
+        _kill(pid)
 
 
 def kill_all(popens):
@@ -102,11 +132,18 @@ def kill_all(popens):
 
 
 def end_everything():
-    """Last resort at exit or interrupt: kill all this process started."""
+    """Last resort at exit or interrupt: kill all this process started or
+    adopted, and reap it.  Runs in every process of a run (each xdist worker
+    and the controller, which adopts what a worker leaves when it exits)."""
     for p in list(_spawned):
         if p.poll() is None:
             kill_tree(p.pid)
             p.wait()
-    for p in procfs.descendants(os.getpid()).values():
-        kill_tree(p.pid)
-    reap_adopted()
+    for _ in range(10):     # kill, reap, and look again: a fork may race the kill
+        left = procfs.descendants(os.getpid())
+        if not left:
+            break
+        for p in left.values():
+            _kill(p.pid)
+        wait_until(lambda: all(procfs.ended(p) for p in left.values()), 5.0)
+        reap_adopted()

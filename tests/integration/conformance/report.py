@@ -8,7 +8,10 @@ import pytest
 
 from . import valgrind
 
-PASSED, FAILED, WARNED, SKIPPED, NOT_RUN = "passed", "failed", "warned", "skipped", "not run"
+PASSED, FAILED, WARNED, NOT_JUDGED, NOT_RUN = (
+    "passed", "failed", "warned", "not judged", "not run")
+# From worst to best: a clause's verdict is the worst of its tests' outcomes.
+_WORST_FIRST = (FAILED, NOT_JUDGED, WARNED, PASSED)
 SHOULD_PREFIX = "SHOULD clause"      # starts the xfail reason of a downgraded SHOULD failure
 
 
@@ -59,17 +62,16 @@ class Recorder:
         previous = self.results.get(report.nodeid)
         if previous and previous.outcome in (FAILED, WARNED):
             return          # a teardown after a failure adds nothing
+        judged = props.get("judged") != "no"
+        reason = props.get("reason", "")
+        if report.when == "setup" and (report.failed or report.skipped):
+            reason = f"could not set up: {reason}"
+        elif report.when == "teardown" and (report.failed or report.skipped):
+            reason = f"after the test: {reason}"
         if report.failed:
-            outcome, reason = FAILED, props.get("reason", "")
-            if report.when != "call":
-                reason = f"could not {report.when}: {reason}"
+            outcome = FAILED if judged else NOT_JUDGED
         elif hasattr(report, "wasxfail") and report.wasxfail.startswith(SHOULD_PREFIX):
-            outcome, reason = WARNED, props.get("reason", "")
-        elif report.skipped:
-            outcome = SKIPPED
-            reason = ""
-            if isinstance(report.longrepr, tuple):
-                reason = report.longrepr[2].removeprefix("Skipped: ")
+            outcome = WARNED if judged else NOT_JUDGED
         elif report.when == "call":
             outcome, reason = PASSED, ""
         else:
@@ -87,28 +89,21 @@ class Recorder:
                 continue
             results = by_clause[cid]
             outcomes = {r.outcome for r in results}
-            if not results:
-                verdict = NOT_RUN
-            elif FAILED in outcomes:
-                verdict = FAILED
-            elif WARNED in outcomes:
-                verdict = WARNED
-            elif PASSED in outcomes:
-                verdict = PASSED
-            else:
-                verdict = SKIPPED
+            verdict = next((o for o in _WORST_FIRST if o in outcomes), NOT_RUN)
             reason = "; ".join(f"{r.name}: {r.reason}" for r in results
-                               if r.outcome in (FAILED, WARNED, SKIPPED) and r.reason)
+                               if r.outcome != PASSED and r.reason)
             out.append(Verdict(clause, verdict, results, reason))
         return out
 
 
 def must_failures(verdicts):
-    return [v for v in verdicts if v.verdict == FAILED and v.clause.level == "MUST"]
+    """MUST clauses failed or not judged: either makes the run non-conforming."""
+    return [v for v in verdicts if v.verdict in (FAILED, NOT_JUDGED) and v.clause.level == "MUST"]
 
 
 def conforming(verdicts, strict):
-    bad = [v for v in verdicts if v.verdict == FAILED and (v.clause.level == "MUST" or strict)]
+    bad = [v for v in verdicts if v.verdict in (FAILED, NOT_JUDGED)
+           and (v.clause.level == "MUST" or strict)]
     return not bad
 
 
@@ -153,7 +148,7 @@ def memory_verdict(clause, kind, directory, strict):
 
 # Rendering.
 
-_MARK = {PASSED: "PASS", FAILED: "FAIL", WARNED: "WARN", SKIPPED: "SKIP", NOT_RUN: "----"}
+_MARK = {PASSED: "PASS", FAILED: "FAIL", WARNED: "WARN", NOT_JUDGED: "N/J ", NOT_RUN: "----"}
 
 
 def terminal_lines(verdicts, strict, complete=True):
@@ -165,17 +160,17 @@ def terminal_lines(verdicts, strict, complete=True):
         if v.verdict in (FAILED, WARNED):
             lines.append(f"      why:  {v.reason or '(see the failure above)'}")
             lines.append(f"      hint: {v.clause.hint}")
-        elif v.verdict == SKIPPED and v.reason:
-            lines.append(f"      why:  {v.reason}")
+        elif v.verdict == NOT_JUDGED:
+            lines.append(f"      not judged: {v.reason}")
     lines.append(totals(verdicts, strict, complete))
     return lines
 
 
 def totals(verdicts, strict, complete=True):
     count = {k: sum(1 for v in verdicts if v.verdict == k) for k in _MARK}
-    must = len(must_failures(verdicts))
+    must = sum(1 for v in verdicts if v.verdict == FAILED and v.clause.level == "MUST")
     head = (f"Clauses: {count[PASSED]} passed, {count[FAILED]} failed ({must} MUST), "
-            f"{count[WARNED]} warned (SHOULD), {count[SKIPPED]} skipped, "
+            f"{count[WARNED]} warned (SHOULD), {count[NOT_JUDGED]} not judged, "
             f"{count[NOT_RUN]} not run.")
     if not conforming(verdicts, strict):
         return f"{head} Verdict: NOT conforming"
@@ -199,7 +194,7 @@ def to_json(verdicts, settings):
         "clauses": [{
             "id": v.clause.id, "level": v.clause.level, "title": v.clause.title,
             "verdict": v.verdict, "reason": v.reason,
-            "hint": v.clause.hint if v.verdict in (FAILED, WARNED) else "",
+            "hint": v.clause.hint if v.verdict in (FAILED, WARNED, NOT_JUDGED) else "",
             "tests": [{"name": r.name, "nodeid": r.nodeid, "outcome": r.outcome,
                        "reason": r.reason} for r in v.results],
         } for v in verdicts],
@@ -215,12 +210,12 @@ def markdown(verdicts, settings):
         rows.append(f"Client: `{settings.client_cmd}`")
     rows += ["", f"**{totals(verdicts, settings.strict)}**", "",
             "| | Clause | Level | Title | Why / hint |", "|---|---|---|---|---|"]
-    icon = {PASSED: "✅", FAILED: "❌", WARNED: "⚠️", SKIPPED: "⏭️"}
+    icon = {PASSED: "✅", FAILED: "❌", WARNED: "⚠️", NOT_JUDGED: "❔"}
     for v in verdicts:
         if v.verdict == NOT_RUN:
             continue
         why = ""
-        if v.verdict in (FAILED, WARNED):
+        if v.verdict in (FAILED, WARNED, NOT_JUDGED):
             why = f"{v.reason} — *hint:* {v.clause.hint}".replace("|", "\\|")
         rows.append(f"| {icon[v.verdict]} | {v.clause.id} | {v.clause.level} | "
                     f"{v.clause.title} | {why} |")

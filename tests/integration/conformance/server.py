@@ -12,7 +12,9 @@ from pathlib import Path
 from . import net, procfs, procs, sockdiag
 
 
-STREAMER = Path(__file__).with_name("streamer.py")
+# The streamer runs as a module of this package, found through PYTHONPATH.
+STREAMER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    filter(None, [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))}
 
 
 class ServerError(Exception):
@@ -31,6 +33,7 @@ class Server:
         self.sockets = []
         self.listen_inodes = set()
         self.family = {}        # every process seen in its tree, for the final cleanup
+        self.stopping = False   # set once the suite itself ends the server
 
     @property
     def pid(self):
@@ -44,6 +47,7 @@ class Server:
             except RuntimeError as e:
                 raise ServerError(f"{e} (from --server-cmd {self.command!r})") from None
         self.listen_inodes = self._wait_listening()
+        self.tree()
         return self
 
     def _wait_listening(self):
@@ -84,15 +88,38 @@ class Server:
         return self.popen.poll() is None
 
     def tree(self):
-        """Processes below the server: its children and theirs.  Each one
-        seen is remembered, to be ended with the server even if it is
-        orphaned by then."""
+        """Processes below the server: its children and theirs, and the
+        orphans the suite adopted from it (double-fork grandchildren,
+        children whose parent died), which are still the program's.  Each
+        one seen is remembered, to be ended with the server."""
+        procs.reap_adopted()
         found = procfs.descendants(self.pid)
+        found.update(procs.adopted())
         self.family.update(found)
         return found
 
+    def gone(self, after):
+        """Why the server is no longer there (its exit status and output),
+        in words, or "" while it runs."""
+        if self.alive():
+            return ""
+        return (f"the server is gone: it ended with {describe_status(self.popen.returncode)} "
+                f"after {after}. Its output:\n{self.output()}")
+
+    def assert_serving(self, after, within=None):
+        """The server is alive and serves a new client: what every clause
+        that watches the tree must establish at its end, since a dead
+        server's zombies are reaped by the suite and its tree is empty."""
+        why = self.gone(after)
+        assert not why, why
+        with net.connect(self.port, self.timeout) as sock:
+            net.echo(sock, b"still serving?\n", f"the echo for a new client after {after}",
+                     within=within)
+
     def zombies(self):
-        return [p for p in self.tree().values() if p.zombie]
+        """Zombies the server's processes leave unreaped.  An adopted orphan
+        that ended is the suite's to reap, not the server's."""
+        return [p for p in self.tree().values() if p.zombie and p.ppid != os.getpid()]
 
     def live_tree(self):
         return {pid: p for pid, p in self.tree().items() if not p.zombie}
@@ -107,8 +134,12 @@ class Server:
         tree must hold no zombie within the timeout, with no new connection."""
         procs.wait_until(lambda: all(procfs.ended(p) for p in served_by), self.timeout,
                          progress=lambda: sum(procfs.ended(p) for p in served_by))
-        if procs.wait_until(lambda: not self.zombies(), self.timeout,
-                            progress=lambda: len(self.zombies())):
+        clean = procs.wait_until(lambda: not self.zombies(), self.timeout,
+                                 progress=lambda: len(self.zombies()))
+        why = self.gone("its children ended")
+        assert not why, why
+        if clean:
+            self.assert_serving("its children ended")
             return
         zombies = self.zombies()
         parents = ", ".join(f"{pid} {procfs.comm(pid)}" for pid in sorted({z.ppid for z in zombies}))
@@ -178,7 +209,8 @@ class Server:
     def start_streamers(self, n):
         """n client processes streaming to the server, once data flows both
         ways; they are killed with procs.kill_all()."""
-        streamers = [procs.spawn([sys.executable, str(STREAMER), str(self.port), str(self.timeout)],
+        streamers = [procs.spawn([sys.executable, "-m", f"{__package__}.streamer",
+                                  str(self.port), str(self.timeout)], env=STREAMER_ENV,
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
                      for _ in range(n)]
         for s in streamers:
@@ -194,20 +226,22 @@ class Server:
 
     # Ending it.
 
-    def terminate(self):
-        """SIGTERM, as an administrator would; returns the exit status or None
-        when the server is still running after the timeout."""
+    def terminate(self, wait=None):
+        """SIGTERM, as an administrator would; returns the exit status, or
+        None when the server still runs after wait seconds (the timeout)."""
+        self.stopping = True
         if self.alive():
             self.tree()     # remember who is there
             os.kill(self.pid, signal.SIGTERM)
         try:
-            return self.popen.wait(self.timeout)
+            return self.popen.wait(self.timeout if wait is None else wait)
         except subprocess.TimeoutExpired:
             return None
 
     def kill_family(self):
-        """SIGKILL every process ever seen in the server's tree, and wait
-        until they are gone."""
+        """SIGKILL every process ever seen in the server's tree, and every
+        orphan adopted meanwhile, and wait until they are gone."""
+        self.tree()
         family = list(self.family.values())
         for p in family:
             if not procfs.ended(p):
@@ -217,17 +251,20 @@ class Server:
 
     def stop(self):
         """End the server and every process it started, whatever state they
-        are in.  Its children, orphaned when it exits, get the timeout to
-        finish by themselves (their clients are gone), then SIGKILL."""
+        are in.  Nothing is judged here, so the waits are short (the settle
+        time): the server gets it to exit after SIGTERM, its children to
+        finish by themselves once their clients are gone (under valgrind,
+        a process killed early leaves no leak summary); then SIGKILL."""
         self.close_all()
         if self.popen is None:
             return
-        if self.alive() and self.terminate() is None:
+        settle = self.settings.settle
+        if self.alive() and self.terminate(settle) is None:
             self.tree()
             procs.kill_tree(self.pid)
             self.popen.wait()
-        family = list(self.family.values())
-        procs.wait_until(lambda: all(procfs.ended(p) for p in family), self.timeout,
+        family = list(self.tree().values())
+        procs.wait_until(lambda: all(procfs.ended(p) for p in family), settle,
                          progress=lambda: sum(procfs.ended(p) for p in family))
         self.kill_family()
 

@@ -12,6 +12,8 @@ REFERENCE_CLIENT = "build/echo-client {host} {port}"
 
 BASE_TIMEOUT = 5.0          # seconds of silence before a wait gives up
 VALGRIND_SLOWDOWN = 8.0     # memcheck runs programs many times slower
+PROMPT = 1.0                # seconds for what must happen "at once"
+SETTLE = 1.0                # seconds for a process to end by itself at cleanup
 
 
 def _program(command):
@@ -55,6 +57,19 @@ class Settings:
     @property
     def start_timeout(self):
         return 2 * self.timeout
+
+    @property
+    def prompt(self):
+        """Seconds within which "at once" must happen (S-ECHO-3, S-ECHO-5,
+        S-SIG-3): generous for loopback, where the reference answers in
+        microseconds, yet far below the silence timeout."""
+        return PROMPT * self.scale
+
+    @property
+    def settle(self):
+        """Seconds given to a process to end by itself when nothing is
+        judged any more (cleanup)."""
+        return SETTLE * self.scale
 
     def missing_reference(self, side):
         """The reference program that side would run and that is not built, or None."""
