@@ -65,7 +65,7 @@ $(B)/echo-client: $(B)/client.o $(B)/libecho.a
 deps:
 	@ci/install-deps.sh
 
-test: deps
+test:
 	$(MAKE) unit unit-valgrind integration reference-test demo-test
 
 install: $(PROGS)
@@ -79,6 +79,23 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+# Every goal but these needs more than a C compiler (pytest, valgrind,
+# cmocka, the peers, the linters), and gets what is missing before make
+# looks at any target: a prerequisite, even an order-only one, gives no such
+# order, so `make conformance` on a machine without a compiler would fail
+# on its first object.  The build-only goals never call apt: a packager's
+# build runs offline, and plain `make` needs nothing but make and cc.
+# Sub-makes (MAKELEVEL > 0) and `make -n` skip it.
+BUILD_ONLY_GOALS = all install uninstall clean deps deb
+ifeq ($(MAKELEVEL)$(findstring n,$(firstword -$(MAKEFLAGS))),0)
+ifneq ($(filter-out $(BUILD_ONLY_GOALS),$(MAKECMDGOALS)),)
+$(shell ci/install-deps.sh >&2)
+ifneq ($(.SHELLSTATUS),0)
+$(error ci/install-deps.sh failed (see above); `make deps` retries)
+endif
+endif
+endif
 
 # Each further area (unit tests, conformance, mutants, demo, bench, checks)
 # keeps its targets in a fragment of its own.

@@ -20,7 +20,7 @@ $(B)/bench/loadgen: bench/loadgen.c | $(B)/bench
 $(B)/bench/static/echo-server: src/*.c src/*.h
 	$(MAKE) --no-print-directory B=$(B)/bench/static STATIC=1 $@
 
-bench: $(PROGS) $(B)/bench/loadgen $(B)/bench/static/echo-server | deps
+bench: $(PROGS) $(B)/bench/loadgen $(B)/bench/static/echo-server
 	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1 yes true,$(BENCH_QUICK)),--quick) \
 	    --server 'reference-static=$(B)/bench/static/echo-server -c 1000 {port}'
 

@@ -15,17 +15,17 @@
 SAN_CC ?= gcc clang
 
 .PHONY: valgrind sanitize lint checks-selftest
-valgrind: $(PROGS) | deps
+valgrind: $(PROGS)
 	@ci/valgrind.sh '$(B)'
 
 # Every compiler runs, even after one fails, so one run shows all reports.
-sanitize: | deps
+sanitize:
 	@status=0; for cc in $(SAN_CC); do \
 	    ci/sanitize.sh "$$cc" '$(B)' || status=1; \
 	done; exit $$status
 
-lint: | deps
+lint:
 	@ci/lint.sh '$(B)'
 
-checks-selftest: | deps
+checks-selftest:
 	@ci/plant-defects.sh '$(B)'

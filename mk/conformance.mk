@@ -26,7 +26,7 @@ integration: $(PROGS)
 	$(SUITE) --server-cmd '$(abspath $(B))/echo-server {port}' \
 	  --client-cmd '$(abspath $(B))/echo-client {host} {port}' $(CONFORMANCE_ARGS)
 
-conformance: $(if $(SERVER)$(CLIENT),,$(PROGS)) | deps
+conformance: $(if $(SERVER)$(CLIENT),,$(PROGS))
 	$(SUITE) \
 	  $(if $(SERVER),--server-cmd $(call shell_word,$(SERVER)),$(if $(CLIENT),-m client)) \
 	  $(if $(CLIENT),--client-cmd $(call shell_word,$(CLIENT)),$(if $(SERVER),-m server)) \

@@ -19,7 +19,7 @@ $(B)/demo:
 $(B)/demo/%: demo/%.c tests/mutants/plumbing.h $(B)/mutants/plumbing.o $(B)/libecho.a | $(B)/demo
 	$(CC) $(ALL_CPPFLAGS) -Itests/mutants $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/mutants/plumbing.o $(B)/libecho.a $(LDLIBS)
 
-demo: $(STAGE_BINS) $(PROGS) | deps
+demo: $(STAGE_BINS) $(PROGS)
 	$(PYTHON) demo/demo.py --build $(B) $(if $(STEP),--step)
 
 demo-test: $(STAGE_BINS) $(PROGS)

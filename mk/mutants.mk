@@ -33,5 +33,5 @@ $(B)/mutants/thread-server: CFLAGS += -pthread
 $(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libecho.a | $(B)/mutants
 	$(CC) $(ALL_CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)
 
-mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS) | deps
+mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS)
 	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) $(foreach p,$(ONLY),'$(p)')

@@ -31,7 +31,7 @@ unit-build: $(UNIT_BIN)
 $(B)/unit:
 	mkdir -p $@
 
-$(B)/unit/%.o: tests/unit/%.c $(UNIT_HDR) | $(B)/unit deps
+$(B)/unit/%.o: tests/unit/%.c $(UNIT_HDR) | $(B)/unit
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(CMOCKA_CFLAGS) $(WARN) $(CFLAGS) -pthread -c -o $@ $<
 
 $(B)/unit/test_%: $(B)/unit/test_%.o $(B)/unit/harness.o $(B)/libecho.a

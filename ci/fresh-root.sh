@@ -1,0 +1,107 @@
+#!/bin/sh
+# Rehearses a command as a new user would run it: on a brand-new Debian 12
+# root (debootstrap's minbase plus make and git, nothing else), in a fresh
+# clone of this repository's main branch, as root in a chroot.
+#
+#   ci/fresh-root.sh [-k] [-c FILE]... 'COMMAND'
+#     -k        keep the root afterwards (its path is printed) instead of
+#               removing it
+#     -c FILE   copy FILE into the root's /tmp first (a .deb, a mutant)
+#
+# The first run builds the pristine root once and keeps it as a tarball
+# ($FRESH_ROOT_CACHE); every run unpacks a copy of it, so each starts from
+# the same untouched system.  Needs root and the network (apt inside the
+# root).  Slow on purpose, so nothing runs it by default; see ci/README.md.
+set -eu
+
+mirror=${FRESH_ROOT_MIRROR:-http://deb.debian.org/debian}
+cache=${FRESH_ROOT_CACHE:-/var/tmp/echo-kit-fresh-root.tar}
+keep=""
+copies=""
+while getopts kc: opt; do
+	case $opt in
+	k) keep=1 ;;
+	c) copies="$copies $(realpath "$OPTARG")" ;;
+	*) echo "usage: $0 [-k] [-c FILE]... 'COMMAND'" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+if [ $# -ne 1 ]; then
+	echo "usage: $0 [-k] [-c FILE]... 'COMMAND'" >&2
+	exit 2
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "fresh-root: needs root (debootstrap, mount, chroot)" >&2
+	exit 1
+fi
+repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+
+if [ ! -s "$cache" ]; then
+	command -v debootstrap >/dev/null 2>&1 ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
+	build=$(mktemp -d /var/tmp/echo-kit-debootstrap.XXXXXX)
+	echo "fresh-root: building the pristine root once, into $cache"
+	if ! debootstrap --variant=minbase --include=make,git bookworm "$build" "$mirror" \
+		>"$build.log" 2>&1; then
+		tail -20 "$build.log" >&2
+		rm -rf "$build"
+		echo "fresh-root: debootstrap failed; its log: $build.log" >&2
+		exit 1
+	fi
+	rm -f "$build.log"
+	# A partial tarball must never pass for the cache: write aside, then
+	# rename.
+	tar -C "$build" -cf "$cache.tmp" . && mv "$cache.tmp" "$cache"
+	rm -rf "$build"
+fi
+
+root=$(mktemp -d /var/tmp/echo-kit-root.XXXXXX)
+mounted=""
+# shellcheck disable=SC2317 # reached through the EXIT trap
+cleanup() {
+	status=$?
+	# Innermost first; -l so that a process the command left behind
+	# cannot keep a mount, and with it the host's /dev, pinned in the root.
+	for m in $mounted; do
+		umount -R -l "$m" || status=1
+	done
+	if [ -n "$keep" ]; then
+		echo "fresh-root: kept $root"
+	elif [ -z "$mounted" ] || ! grep -q " $root/" /proc/mounts; then
+		rm -rf "$root"
+	else
+		echo "fresh-root: $root still has mounts; not removed" >&2
+		status=1
+	fi
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+tar -C "$root" -xf "$cache"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+git clone -q --branch main "$repo" "$root/root/echo-kit"
+for f in $copies; do
+	cp "$f" "$root/tmp/"
+done
+
+# Each mount is recorded before the next is made, so the trap undoes
+# exactly what was done.  rslave keeps an unmount here from reaching the
+# host's own /dev and /sys.
+mount -t proc proc "$root/proc"
+mounted="$root/proc"
+mount --rbind /sys "$root/sys"
+mount --make-rslave "$root/sys"
+mounted="$root/sys $mounted"
+mount --rbind /dev "$root/dev"
+mount --make-rslave "$root/dev"
+mounted="$root/dev $mounted"
+
+echo "fresh-root: running in $root: $1"
+start=$(date +%s)
+rc=0
+chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
+	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	/bin/sh -c "cd /root/echo-kit && $1" || rc=$?
+echo "fresh-root: exit status $rc after $(($(date +%s) - start)) s"
+exit $rc
