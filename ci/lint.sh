@@ -4,6 +4,8 @@
 #   cppcheck and clang-tidy on src/ (any finding fails; suppressions live
 #   in ci/cppcheck.supp and .clang-tidy, each with its reason),
 #   every shell script in the tree through shellcheck,
+#   every Python file through pyflakes,
+#   the man pages through mandoc -Tlint,
 #   the GitHub workflows validated against the schema GitHub enforces.
 # Usage: ci/lint.sh [BUILD_DIR]   (run from the top of the tree; the
 # workflow validator is installed from npm into BUILD_DIR/node)
@@ -56,6 +58,25 @@ run_shellcheck() {
 	shellcheck --external-sources "${scripts[@]}"
 }
 
+# Every Python file git knows, so that a scratch file left in the tree is
+# not linted.
+run_pyflakes() {
+	local files
+	mapfile -t files < <(git ls-files '*.py')
+	echo "pyflakes: ${#files[@]} files"
+	[ "${#files[@]}" -gt 0 ] || { echo "pyflakes: no Python file found" >&2; return 1; }
+	pyflakes3 "${files[@]}"
+}
+
+# Warnings and errors fail; the style level is left out because it reports
+# each page's reference to the other as "not found" until both are
+# installed.
+run_mandoc() {
+	local pages=(man/*.1)
+	echo "mandoc: ${pages[*]}"
+	mandoc -Tlint -W warning "${pages[@]}"
+}
+
 # @action-validator/cli checks each workflow against GitHub's schema.  It is
 # pinned, and lives in the build folder: nothing installed system-wide.
 run_workflow_validator() {
@@ -83,7 +104,7 @@ run_workflow_validator() {
 	return $rc
 }
 
-for check in cppcheck clang_tidy shellcheck workflow_validator; do
+for check in cppcheck clang_tidy shellcheck pyflakes mandoc workflow_validator; do
 	echo "== lint: $check"
 	if ! "run_$check" 2>&1; then
 		failed+=("$check")
@@ -94,4 +115,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
 	echo "lint: FAILED: ${failed[*]}"
 	exit 1
 fi
-echo "lint: cppcheck, clang-tidy, shellcheck and workflow validation clean"
+echo "lint: cppcheck, clang-tidy, shellcheck, pyflakes, mandoc and workflow validation clean"
