@@ -1,4 +1,4 @@
-# The benchmark (issue 6): bench/loadgen drives the reference server and
+# The benchmark: bench/loadgen drives the reference server and
 # client, the peers from Debian, and the machine's floors; bench/bench.py
 # runs it all interleaved and writes $(B)/bench/results.json, table.md and
 # chart.png.  See bench/README.md.

@@ -1,4 +1,4 @@
-# The zombies demo (issue 7): the classic text's server in four stages
+# The zombies demo: the classic text's server in four stages
 # (demo/stage1.c .. stage4.c), then the reference, each run against the
 # five-connection client and shown with its process tree and the suite's
 # verdict.  See docs/zombies.md.

@@ -1,4 +1,4 @@
-# The reference server's own tests (issue 5): the child cap, resource
+# The reference server's own tests: the child cap, resource
 # exhaustion, the idle timeout, shutdown, hostile clients, the command
 # lines, IPv6 and -v, run against $(B)/echo-server and $(B)/echo-client.
 # Runs as root for the fork-failure tests (they switch to `nobody`).

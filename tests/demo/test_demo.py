@@ -1,5 +1,5 @@
 """`make demo` shows what the classic text says, checked against /proc and
-against the conformance suite (issue 7, docs/zombies.md).
+against the conformance suite (docs/zombies.md).
 
 Most tests read one full run of the demo (all stages, with the suite's
 verdicts); the rest start stages themselves.
