@@ -28,7 +28,7 @@ reference-test: $(PROGS)
 SA_RESTART_B = $(B)/sa-restart
 PORTABLE_B   = $(B)/portable
 PORTABLE_NET_TESTS = 'accept_resource_error_*' 'accept_retry_returns_a_*' \
-                     'accept_retry_returns_the_*' 'accept_retry_on_a_*' 'set_nonblocking_*'
+                     'accept_retry_returns_the_*' 'accept_retry_on_a_*' 'nonblocking_mode_*'
 LINUX_ONLY_CALLS   = 'accept4|splice|pipe2'
 
 .PHONY: sa-restart-test portable-test

@@ -29,7 +29,7 @@
 enum use { USE_LISTEN, USE_CONNECT };
 
 int
-set_nonblocking(int fd, int on)
+nonblocking_mode(int fd, int on)
 {
 	int flags = fcntl(fd, F_GETFL);
 
@@ -53,7 +53,7 @@ fix_new_fd(int fd)
 
 	if (fd < 0)
 		return -1;
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 && set_nonblocking(fd, 0) == 0)
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 && nonblocking_mode(fd, 0) == 0)
 		return fd;
 	saved = errno;
 	(void)close(fd);

@@ -43,8 +43,8 @@ int tcp_connect(const char *host, const char *port, int *gaierr);
  */
 int accept_retry(int lfd);
 
-/* set_nonblocking: sets (on) or clears O_NONBLOCK.  Returns 0, or -1 with errno. */
-int set_nonblocking(int fd, int on);
+/* nonblocking_mode: sets (on) or clears O_NONBLOCK.  Returns 0, or -1 with errno. */
+int nonblocking_mode(int fd, int on);
 
 /* accept_resource_error: nonzero when err means "out of descriptors or
  * memory for now", which passes once other connections end. */

@@ -404,7 +404,7 @@ main(int argc, char *argv[])
 	}
 
 	/* accept() must never block: the parent waits only in pselect(). */
-	if (set_nonblocking(listen_fd, 1) < 0)
+	if (nonblocking_mode(listen_fd, 1) < 0)
 		err(1, "listening socket");
 
 	if (sigemptyset(&guarded) < 0 || sigaddset(&guarded, SIGCHLD) < 0 ||

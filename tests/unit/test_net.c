@@ -176,7 +176,7 @@ accept_retry_on_a_non_blocking_listener_returns_eagain_when_none_is_queued(void 
 
 	(void)state;
 	tcp_listener_with_client(&lfd, &client);
-	assert_int_equal(set_nonblocking(lfd, 1), 0);
+	assert_int_equal(nonblocking_mode(lfd, 1), 0);
 	fd = accept_retry(lfd);
 	assert_connected(fd, client);
 	assert_int_equal(close(fd), 0);
@@ -200,7 +200,7 @@ accept_retry_returns_a_blocking_descriptor_from_a_non_blocking_listener(void **s
 
 	(void)state;
 	tcp_listener_with_client(&lfd, &client);
-	assert_int_equal(set_nonblocking(lfd, 1), 0);
+	assert_int_equal(nonblocking_mode(lfd, 1), 0);
 	fd = accept_retry(lfd);
 	assert_true(fd >= 0);
 	flags = fcntl(fd, F_GETFL);
@@ -212,18 +212,18 @@ accept_retry_returns_a_blocking_descriptor_from_a_non_blocking_listener(void **s
 	assert_int_equal(close(lfd), 0);
 }
 
-/* net.h: set_nonblocking "sets (on) or clears O_NONBLOCK", and nothing else. */
+/* net.h: nonblocking_mode "sets (on) or clears O_NONBLOCK", and nothing else. */
 static void
-set_nonblocking_sets_and_clears_o_nonblock(void **state)
+nonblocking_mode_sets_and_clears_o_nonblock(void **state)
 {
 	int p[2], before;
 
 	(void)state;
 	make_pipe(p);
 	before = fcntl(p[0], F_GETFL);
-	assert_int_equal(set_nonblocking(p[0], 1), 0);
+	assert_int_equal(nonblocking_mode(p[0], 1), 0);
 	assert_int_equal(fcntl(p[0], F_GETFL), before | O_NONBLOCK);
-	assert_int_equal(set_nonblocking(p[0], 0), 0);
+	assert_int_equal(nonblocking_mode(p[0], 0), 0);
 	assert_int_equal(fcntl(p[0], F_GETFL), before & ~O_NONBLOCK);
 	assert_int_equal(close(p[0]), 0);
 	assert_int_equal(close(p[1]), 0);
@@ -243,7 +243,7 @@ main(void)
 		harness_test(accept_retry_returns_the_error_of_a_socket_that_cannot_accept),
 		harness_test(accept_retry_on_a_non_blocking_listener_returns_eagain_when_none_is_queued),
 		harness_test(accept_retry_returns_a_blocking_descriptor_from_a_non_blocking_listener),
-		harness_test(set_nonblocking_sets_and_clears_o_nonblock),
+		harness_test(nonblocking_mode_sets_and_clears_o_nonblock),
 	};
 
 	harness_filter();
