@@ -75,6 +75,14 @@ port_from_args(int argc, char **argv)
 	return argc == 2 ? argv[1] : "0";
 }
 
+/* SIGTERM's handler: nothing is left to clean up but the exit status. */
+static void
+stop(int signo)
+{
+	(void)signo;
+	_exit(0);
+}
+
 int
 listen_from_args(int argc, char **argv)
 {
@@ -83,6 +91,8 @@ listen_from_args(int argc, char **argv)
 	lfd = tcp_listen("127.0.0.1", port_from_args(argc, argv), SOMAXCONN, &gaierr);
 	if (lfd < 0)
 		socket_failed("listen", gaierr);
+	if (set_handler(SIGTERM, stop) < 0)
+		die("sigaction");
 	say_listening(lfd);
 	return lfd;
 }

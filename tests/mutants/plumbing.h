@@ -24,6 +24,8 @@ const char *port_from_args(int argc, char **argv);
  * listen_from_args: for "PROG [PORT]", listen on 127.0.0.1:PORT (port 0,
  * the default, lets the kernel choose) with the reference's tcp_listen(),
  * then say "PROG: listening on 127.0.0.1:N" on stderr as the reference does.
+ * SIGTERM then ends the program with status 0, a clean shutdown (S-LIFE-6),
+ * as it does the reference.
  * Exits 2 on a usage error, 1 when the socket cannot be had.
  */
 int listen_from_args(int argc, char **argv);
