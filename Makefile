@@ -15,11 +15,6 @@ ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -Isrc $(CPPFLAGS)
 LDFLAGS ?=
 LDLIBS  ?=
 
-PREFIX  ?= /usr/local
-BINDIR  ?= $(PREFIX)/bin
-MANDIR  ?= $(PREFIX)/share/man
-DESTDIR ?=
-
 B       ?= build
 
 # An interpreter that can import pytest: on Debian that is /usr/bin/python3
@@ -39,7 +34,7 @@ LINK     = -Wl,-z,relro,-z,now $(if $(STATIC),-static)
 LIBOBJ   = $(B)/echo.o $(B)/net.o $(B)/reap.o $(B)/opt.o
 PROGS    = $(B)/echo-server $(B)/echo-client
 
-.PHONY: all deps test install uninstall clean
+.PHONY: all deps test clean
 all: $(PROGS)
 
 # A recipe that fails leaves no half-written target that a later make would
@@ -67,15 +62,6 @@ deps:
 
 test:
 	$(MAKE) unit unit-valgrind integration reference-test demo-test
-
-install: $(PROGS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
-	install -m 644 man/echo-server.1 man/echo-client.1 $(DESTDIR)$(MANDIR)/man1/
-
-uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/echo-server $(DESTDIR)$(BINDIR)/echo-client \
-	      $(DESTDIR)$(MANDIR)/man1/echo-server.1 $(DESTDIR)$(MANDIR)/man1/echo-client.1
 
 clean:
 	rm -rf $(B)

@@ -1,0 +1,65 @@
+# Installing the kit.
+#
+#   make install PREFIX=/usr/local DESTDIR=   the programs and their man pages
+#   make uninstall PREFIX=... DESTDIR=...     removes what install put there
+#   make deb     $(B)/echo-kit_VERSION_ARCH.deb, built with dpkg-deb alone:
+#                no network, no root, no dpkg-dev; `lintian` on it is clean
+#
+# Both need only make, a C compiler and (deb) dpkg-deb and binutils; neither
+# calls apt, so that a packager's offline build can run them.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+VERSION  := $(shell sed -n 's/^\#define ECHO_KIT_VERSION "\(.*\)"$$/\1/p' src/opt.h)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB       = $(B)/echo-kit_$(VERSION)_$(DEB_ARCH).deb
+DEB_ROOT  = $(B)/deb/root
+DEB_DOC   = $(DEB_ROOT)/usr/share/doc/echo-kit
+# What dpkg-buildflags gives on bookworm, written out so that dpkg-dev is
+# not needed: the hardening lintian looks for in a packaged program.  The
+# prefix map keeps the build folder's path out of the debugging data.
+DEB_CPPFLAGS = -Wdate-time -D_FORTIFY_SOURCE=2
+DEB_CFLAGS   = -g -O2 -ffile-prefix-map=$(CURDIR)=. -fstack-protector-strong \
+               -Wformat -Werror=format-security
+# The changelog's date is the last commit's, so that two builds of one
+# commit give the same package.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+
+.PHONY: install uninstall deb
+install: $(PROGS)
+	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/echo-server.1 man/echo-client.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/echo-server $(DESTDIR)$(BINDIR)/echo-client \
+	      $(DESTDIR)$(MANDIR)/man1/echo-server.1 $(DESTDIR)$(MANDIR)/man1/echo-client.1
+
+# A build folder of its own, with Debian's flags; then Debian's layout:
+# stripped programs, compressed man pages, copyright and changelog, md5sums,
+# and a libc dependency on the newest symbol version the programs use.
+deb:
+	rm -rf $(B)/deb $(DEB)
+	$(MAKE) --no-print-directory B=$(B)/deb/build PREFIX=/usr DESTDIR=$(abspath $(DEB_ROOT)) \
+	    CPPFLAGS='$(DEB_CPPFLAGS)' CFLAGS='$(DEB_CFLAGS)' install
+	strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+	    $(DEB_ROOT)/usr/bin/echo-server $(DEB_ROOT)/usr/bin/echo-client
+	gzip -9n $(DEB_ROOT)/usr/share/man/man1/*.1
+	install -d -m 755 $(DEB_DOC) $(DEB_ROOT)/DEBIAN
+	install -m 644 packaging/copyright $(DEB_DOC)/
+	sed -e 's/@VERSION@/$(VERSION)/' \
+	    -e "s/@DATE@/$$(date -R -u -d @$(SOURCE_DATE_EPOCH))/" packaging/changelog.in | \
+	    gzip -9n >$(DEB_DOC)/changelog.gz
+	chmod 644 $(DEB_DOC)/changelog.gz
+	cd $(DEB_ROOT) && find usr -type f | LC_ALL=C sort | xargs md5sum >DEBIAN/md5sums
+	glibc=$$(objdump -T $(DEB_ROOT)/usr/bin/echo-server $(DEB_ROOT)/usr/bin/echo-client | \
+	    sed -n 's/.*GLIBC_\([0-9.]*\).*/\1/p' | sort -V | tail -n 1) && \
+	size=$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1) && \
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	    -e "s/@GLIBC@/$$glibc/" -e "s/@SIZE@/$$size/" packaging/control.in \
+	    >$(DEB_ROOT)/DEBIAN/control
+	chmod 644 $(DEB_ROOT)/DEBIAN/control $(DEB_ROOT)/DEBIAN/md5sums
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(DEB)
