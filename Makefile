@@ -80,6 +80,10 @@ $(shell ci/install-deps.sh >&2)
 ifneq ($(.SHELLSTATUS),0)
 $(error ci/install-deps.sh failed (see above); `make deps` retries)
 endif
+else ifneq ($(filter all install deb,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell command -v $(firstword $(CC))),)
+$(error no C compiler ($(CC)): `make deps` installs one with all the tests need)
+endif
 endif
 endif
 
