@@ -65,9 +65,7 @@ def main(argv):
     print(f"valgrind: the forked children's pids and logs: {listing}")
 
     bad = [(log, found) for log in logs if (found := failures_of(log))]
-    lines = [f"{log.path} (pid {log.pid}, "
-             + (f"forked child of {log.ppid}, " if log.ppid in pids else "")
-             + f"{log.command}): {'; '.join(found)}\n" for log, found in bad]
+    lines = [f"{log.describe(pids)}: {'; '.join(found)}\n" for log, found in bad]
     findings = pathlib.Path(argv[1]) / "findings.txt"
     findings.write_text("".join(lines))
     for line in lines[:SHOWN_NAMED]:

@@ -49,7 +49,7 @@ def test_a_log_cut_short_by_sigkill_still_fails_the_must_with_its_errors(tmp_pat
     v = verdicts(tmp_path)["S-MEM-1"]
     assert v.verdict == report.FAILED
     assert "before it was killed" in v.reason and "Invalid write of size 1" in v.reason
-    assert "pid 101" in v.reason
+    assert "pid 101, forked child of 100" in v.reason
 
 
 def test_clean_logs_pass_both_server_clauses(tmp_path):

@@ -135,7 +135,8 @@ def memory_verdict(clause, kind, directory, strict):
     cut_short = sum(1 for log in logs if log.cut_short)
     if bad:
         verdict = FAILED if clause.level == "MUST" or strict else WARNED
-        shown = "; ".join(f"{log.describe()}: {what}" for log, what in bad[:SHOWN_LOGS])
+        pids = {log.pid for log in logs}
+        shown = "; ".join(f"{log.describe(pids)}: {what}" for log, what in bad[:SHOWN_LOGS])
         return Verdict(clause, verdict, reason=f"{len(bad)} of {len(logs)} processes "
                                                f"reported {kind}: {shown}")
     note = ""

@@ -98,9 +98,11 @@ class Log:
     def memory_errors(self):
         return len(self.error_reports)
 
-    def describe(self):
-        """ "PATH (pid N, COMMAND)" """
-        return f"{self.path} (pid {self.pid}, {self.command})"
+    def describe(self, pids=()):
+        """ "PATH (pid N, forked child of P, COMMAND)", the middle part when
+        the parent's pid is among pids (the other logged processes)."""
+        child = f"forked child of {self.ppid}, " if self.ppid in pids else ""
+        return f"{self.path} (pid {self.pid}, {child}{self.command})"
 
     def errors_found(self):
         """The memory errors in words, or "" when there is none."""
