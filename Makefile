@@ -25,8 +25,8 @@ PYTHON  ?= $(shell for p in python3 /usr/bin/python3; do \
 
 # Every symbol resolved at start-up: with lazy binding, each child's first
 # call of a libc function writes the GOT, and that page is copied into the
-# child (bench/: PSS per held connection 31.9 -> 24-28 KiB).  STATIC=1 links
-# statically as well: faster forks and about 4 KiB less per child, but
+# child (bench/README.md has what each choice here saves).  STATIC=1 links
+# statically as well: faster forks and less memory per child, but
 # valgrind cannot check a static program's heap, and glibc then needs its
 # own NSS modules at run time to resolve host names.
 LINK     = -Wl,-z,relro,-z,now $(if $(STATIC),-static)
