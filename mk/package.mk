@@ -3,7 +3,8 @@
 #   make install PREFIX=/usr/local DESTDIR=   the programs and their man pages
 #   make uninstall PREFIX=... DESTDIR=...     removes what install put there
 #   make deb     $(B)/echo-kit_VERSION_ARCH.deb, built with dpkg-deb alone:
-#                no network, no root, no dpkg-dev; `lintian` on it is clean
+#                no network, no root, no dpkg-dev
+#   make deb-lint  builds it, then lintian: any error or warning fails
 #
 # Both need only make, a C compiler and (deb) dpkg-deb and binutils; neither
 # calls apt, so that a packager's offline build can run them.
@@ -28,7 +29,7 @@ DEB_CFLAGS   = -g -O2 -ffile-prefix-map=$(CURDIR)=. -fstack-protector-strong \
 # commit give the same package.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 
-.PHONY: install uninstall deb
+.PHONY: install uninstall deb deb-lint
 install: $(PROGS)
 	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
@@ -63,3 +64,6 @@ deb:
 	    >$(DEB_ROOT)/DEBIAN/control
 	chmod 644 $(DEB_ROOT)/DEBIAN/control $(DEB_ROOT)/DEBIAN/md5sums
 	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(DEB)
+
+deb-lint: deb
+	lintian --fail-on error,warning $(DEB)
