@@ -295,35 +295,78 @@ str_cli_loses_nothing_despite_short_writes_to_output(void **state)
 	assert_complete_with(short_writes_to_output);
 }
 
-/* echo.h: CLI_IO_ERROR, "reading in or writing out failed: errno". */
+/*
+ * A run of SMALL_RUN bytes through an echo server, with faults from arm(),
+ * that must stop with status want and errno err.
+ */
 static void
-str_cli_reports_a_failed_input_read_as_io_error(void **state)
+assert_fails_with(void (*arm)(const struct run *r), enum cli_status want, int err)
 {
 	struct run r;
 
-	(void)state;
 	run_start(&r, SMALL_RUN, SERVER_ECHO, SIZE_MAX);
-	fault_fail(FAULT_READ, r.in[0], 1, EIO);
+	arm(&r);
 	run_finish(&r);
-	assert_int_equal(r.status, CLI_IO_ERROR);
-	assert_int_equal(r.err, EIO);
+	assert_int_equal(r.status, want);
+	assert_int_equal(r.err, err);
 	assert_int_equal(fault_armed(), 0);
 	run_free(&r);
 }
 
 static void
+eio_reading_input(const struct run *r)
+{
+	fault_fail(FAULT_READ, r->in[0], 1, EIO);
+}
+
+/* echo.h: CLI_IO_ERROR, "reading in or writing out failed: errno". */
+static void
+str_cli_reports_a_failed_input_read_as_io_error(void **state)
+{
+	(void)state;
+	assert_fails_with(eio_reading_input, CLI_IO_ERROR, EIO);
+}
+
+static void
+enospc_writing_output(const struct run *r)
+{
+	fault_fail(FAULT_WRITE, r->out[1], 1, ENOSPC);
+}
+
+static void
 str_cli_reports_a_failed_output_write_as_io_error(void **state)
 {
-	struct run r;
-
 	(void)state;
-	run_start(&r, SMALL_RUN, SERVER_ECHO, SIZE_MAX);
-	fault_fail(FAULT_WRITE, r.out[1], 1, ENOSPC);
-	run_finish(&r);
-	assert_int_equal(r.status, CLI_IO_ERROR);
-	assert_int_equal(r.err, ENOSPC);
-	assert_int_equal(fault_armed(), 0);
-	run_free(&r);
+	assert_fails_with(enospc_writing_output, CLI_IO_ERROR, ENOSPC);
+}
+
+static void
+enomem_in_poll(const struct run *r)
+{
+	(void)r;
+	fault_fail(FAULT_POLL, FAULT_ANY_FD, 1, ENOMEM);
+}
+
+/* echo.h: a failed wait is not the connection's fault: CLI_IO_ERROR with its errno. */
+static void
+str_cli_reports_a_failed_poll_as_io_error(void **state)
+{
+	(void)state;
+	assert_fails_with(enomem_in_poll, CLI_IO_ERROR, ENOMEM);
+}
+
+static void
+epipe_writing_the_socket(const struct run *r)
+{
+	fault_fail(FAULT_WRITE, r->sv[0], 1, EPIPE);
+}
+
+/* echo.h: CLI_NET_ERROR, "the connection failed: errno says why". */
+static void
+str_cli_reports_a_failed_write_to_the_server_as_net_error(void **state)
+{
+	(void)state;
+	assert_fails_with(epipe_writing_the_socket, CLI_NET_ERROR, EPIPE);
 }
 
 int
@@ -344,6 +387,8 @@ main(void)
 		harness_test(str_cli_loses_nothing_despite_short_writes_to_output),
 		harness_test(str_cli_reports_a_failed_input_read_as_io_error),
 		harness_test(str_cli_reports_a_failed_output_write_as_io_error),
+		harness_test(str_cli_reports_a_failed_poll_as_io_error),
+		harness_test(str_cli_reports_a_failed_write_to_the_server_as_net_error),
 	};
 
 	harness_filter();

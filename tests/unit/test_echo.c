@@ -324,13 +324,13 @@ str_echo_reports_the_bytes_echoed_before_an_error(void **state)
 	free(a.reply);
 }
 
-/* ---- str_echo's splice fast path ---- */
+/* ---- str_echo on data queued before it starts ---- */
 
-#ifdef __linux__
 /*
  * Bytes queued before str_echo() starts: its first read fills its 1 KiB
- * buffer, which sends the rest through splice(); few enough for the socket
- * buffers to hold both the data and its echo without a peer thread.
+ * buffer, which sends the rest through splice() (on Linux); few enough for
+ * the socket buffers to hold both the data and its echo without a peer
+ * thread.
  */
 #define QUEUED 16384
 
@@ -368,18 +368,7 @@ echo_queued(void (*arm)(int fd), uint64_t *echoed, int *err)
 	return rc;
 }
 
-/* echo_queued() for an echo that must complete: all of it, and rc 0. */
-static void
-assert_queued_echo_completes(void (*arm)(int fd))
-{
-	uint64_t echoed;
-	int err;
-
-	assert_int_equal(echo_queued(arm, &echoed, &err), 0);
-	assert_int_equal(echoed, QUEUED);
-}
-
-/* echo_queued() for an echo that must fail: -1 with errno want, after the first read's 1 KiB. */
+/* echo_queued() for an echo that must fail: -1 with errno want, echoed_before bytes echoed. */
 static void
 assert_queued_echo_fails(void (*arm)(int fd), int want, uint64_t echoed_before)
 {
@@ -389,6 +378,34 @@ assert_queued_echo_fails(void (*arm)(int fd), int want, uint64_t echoed_before)
 	assert_int_equal(echo_queued(arm, &echoed, &err), -1);
 	assert_int_equal(err, want);
 	assert_int_equal(echoed, echoed_before);
+}
+
+static void
+epipe_on_write(int fd)
+{
+	fault_fail(FAULT_WRITE, fd, 1, EPIPE);
+}
+
+/* echo.h: -1 with errno when writing the echo fails (EPIPE: the peer has gone). */
+static void
+str_echo_reports_a_failed_write_of_the_echo(void **state)
+{
+	(void)state;
+	assert_queued_echo_fails(epipe_on_write, EPIPE, 0);
+}
+
+/* ---- str_echo's splice fast path (not in an ECHO_PORTABLE build) ---- */
+
+#if defined(__linux__) && !defined(ECHO_PORTABLE)
+/* echo_queued() for an echo that must complete: all of it, and rc 0. */
+static void
+assert_queued_echo_completes(void (*arm)(int fd))
+{
+	uint64_t echoed;
+	int err;
+
+	assert_int_equal(echo_queued(arm, &echoed, &err), 0);
+	assert_int_equal(echoed, QUEUED);
 }
 
 static void
@@ -507,7 +524,8 @@ main(void)
 		harness_test(str_echo_completes_despite_short_writes),
 		harness_test(str_echo_reports_the_bytes_echoed),
 		harness_test(str_echo_reports_the_bytes_echoed_before_an_error),
-#ifdef __linux__
+		harness_test(str_echo_reports_a_failed_write_of_the_echo),
+#if defined(__linux__) && !defined(ECHO_PORTABLE)
 		harness_test(str_echo_reports_a_failed_splice_from_the_socket),
 		harness_test(str_echo_reports_a_failed_splice_into_the_socket),
 		harness_test(str_echo_falls_back_to_read_and_write_when_splice_is_unsupported),
