@@ -50,28 +50,26 @@ def _owned_pids():
     return {p.pid for p in _spawned}
 
 
-def adopted():
+def adopted(everyone=None):
     """Processes this suite adopted as subreaper, with everything below them.
 
     An orphan of the program under test (a double-fork grandchild, a child
     that outlived its parent) is reparented here, out of its old tree: it
     still belongs to that program, for every clause about processes that
     outlive their connection and for the cleanup.  Only this process's own
-    spawns are its children otherwise, so any other child was adopted."""
-    everyone = procfs.all_procs()
+    spawns are its children otherwise, so any other child was adopted.
+    everyone: a snapshot from procfs.all_procs() to reuse."""
+    everyone = everyone or procfs.all_procs()
     owned = _owned_pids()
-    roots = [p for p in everyone.values() if p.ppid == os.getpid() and p.pid not in owned]
-    found = {p.pid: p for p in roots}
-    for root in roots:
-        found.update(procfs.descendants(root.pid, everyone))
-    return found
+    roots = {pid: p for pid, p in everyone.items()
+             if p.ppid == os.getpid() and pid not in owned}
+    return {**roots, **procfs.below(roots, everyone)}
 
 
-def reap_adopted():
+def reap_adopted(everyone=None):
     """Collect orphans that were reparented to this process and have exited."""
-    owned = _owned_pids()
-    for p in procfs.all_procs().values():
-        if p.ppid == os.getpid() and p.zombie and p.pid not in owned:
+    for p in adopted(everyone).values():
+        if p.ppid == os.getpid() and p.zombie:
             try:
                 os.waitpid(p.pid, os.WNOHANG)
             except ChildProcessError:
@@ -116,7 +114,12 @@ def _kill(pid):
 
 def kill_tree(root_pid):
     """SIGKILL root_pid and everything below it."""
-    for pid in [root_pid, *procfs.descendants(root_pid)]:
+    kill_trees([root_pid])
+
+
+def kill_trees(roots):
+    """SIGKILL every pid in roots and everything below them."""
+    for pid in [*roots, *procfs.below(roots)]:
         _kill(pid)
 
 

@@ -92,9 +92,10 @@ class Server:
         orphans the suite adopted from it (double-fork grandchildren,
         children whose parent died), which are still the program's.  Each
         one seen is remembered, to be ended with the server."""
-        procs.reap_adopted()
-        found = procfs.descendants(self.pid)
-        found.update(procs.adopted())
+        everyone = procfs.all_procs()
+        procs.reap_adopted(everyone)
+        found = procfs.descendants(self.pid, everyone)
+        found.update(procs.adopted(everyone))
         self.family.update(found)
         return found
 
@@ -243,9 +244,7 @@ class Server:
         orphan adopted meanwhile, and wait until they are gone."""
         self.tree()
         family = list(self.family.values())
-        for p in family:
-            if not procfs.ended(p):
-                procs.kill_tree(p.pid)
+        procs.kill_trees([p.pid for p in family if not procfs.ended(p)])
         procs.wait_until(lambda: all(procfs.ended(p) for p in family), self.timeout)
         procs.reap_adopted()
 
