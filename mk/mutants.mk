@@ -1,18 +1,22 @@
 # Mutants: deliberately broken echo servers and clients (tests/mutants/),
 # each a correct program but for one defect, and `make mutants`, which runs
-# the conformance suite against each and checks that it is rejected for the
-# clause tests/mutants/expect.tsv names, while the correct implementations
-# (the reference, a poll() server, the real peers) pass.
+# the whole conformance suite against each and checks that it is rejected
+# for exactly the clauses tests/mutants/expect.tsv names, while the correct
+# implementations (the reference, servers of six other designs, the real
+# peers) pass, and that no run leaves a process behind.
 #
 #   make mutants                      all rows of expect.tsv
 #   make mutants ONLY='stage* poll-*'  only the rows whose name matches a pattern
-#   make mutants JOBS=1               one suite run at a time (default 2)
+#   make mutants JOBS=2               two suite runs at once (default 1)
+#   make mutants MUTANT_SUITE_JOBS=   each suite run without pytest-xdist
+#                                     (default: as `make conformance`, 2 workers)
 
 MUTANT_DIR  = tests/mutants
 MUTANT_SRC  = $(filter-out $(MUTANT_DIR)/plumbing.c,$(wildcard $(MUTANT_DIR)/*.c))
 MUTANT_BINS = $(patsubst $(MUTANT_DIR)/%.c,$(B)/mutants/%,$(MUTANT_SRC))
 PLUMBING    = $(B)/mutants/plumbing.o
-JOBS       ?= 2
+JOBS       ?= 1
+MUTANT_SUITE_JOBS ?= -n 2 --dist loadgroup
 ONLY       ?=
 
 .PHONY: mutant-bins mutants
@@ -34,4 +38,5 @@ $(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libe
 	$(CC) $(ALL_CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)
 
 mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS)
-	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) $(foreach p,$(ONLY),'$(p)')
+	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) \
+	  --suite-jobs '$(MUTANT_SUITE_JOBS)' $(foreach p,$(ONLY),'$(p)')
