@@ -5,12 +5,11 @@ The connections go in a few lanes side by side, each lane one connection
 after another: a slow but correct server is then not failed for its
 slowness (the run has a duration budget), while a leak still accumulates."""
 
-import threading
 from dataclasses import dataclass, field
 
 import pytest
 
-from conformance import net, procfs, procs
+from conformance import procfs, procs
 from conformance.budget import NotJudged
 
 pytestmark = [pytest.mark.server, pytest.mark.xdist_group("endurance"),
@@ -30,40 +29,18 @@ class Run:
     left: list = field(default_factory=list)    # processes still running at the end
 
 
-def serve_lanes(server, first, last, run):
-    """Connections first..last-1, LANES at a time; stops at the first failure."""
-    lock = threading.Lock()
-    numbers = iter(range(first, last))
-
-    def lane():
-        while not run.failures:
-            with lock:
-                i = next(numbers, None)
-            if i is None:
-                return
-            try:
-                net.one_connection(server.port, server.timeout, i)
-            except AssertionError as e:
-                run.failures.append(str(e))
-                return
-            with lock:
-                run.served += 1
-    lanes = [threading.Thread(target=lane) for _ in range(LANES)]
-    for t in lanes:
-        t.start()
-    for t in lanes:
-        t.join()
-
-
 @pytest.fixture(scope="module")
 def endurance(start_module_server):
     server = start_module_server()
     baseline = server.live_tree()
     run = Run()
-    serve_lanes(server, 0, WARM, run)
-    if not run.failures:
+    run.served, failure = server.serve_in_lanes(range(WARM), LANES)
+    if not failure:
         run.rss_warm_kib = procfs.rss_kib(server.pid)
-        serve_lanes(server, WARM, CONNECTIONS, run)
+        served, failure = server.serve_in_lanes(range(WARM, CONNECTIONS), LANES)
+        run.served += served
+    if failure:
+        run.failures.append(failure)
     if why := server.gone(f"{run.served} connections"):
         run.failures.append(why)
         return run
