@@ -3,11 +3,10 @@
  * a detached thread per connection.  No children, so the reaping clauses
  * hold trivially; `make mutants` requires it to pass.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "echo.h"
@@ -33,16 +32,18 @@ main(int argc, char **argv)
 	/* A reset peer must fail one thread's write with EPIPE, not end them all. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		die("signal");
+	/* The pthread functions return their error instead of setting errno. */
 	if ((e = pthread_attr_init(&attr)) != 0 ||
 	    (e = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED)) != 0) {
-		fprintf(stderr, "thread-server: pthread_attr: %s\n", strerror(e));
-		return 1;
+		errno = e;
+		die("pthread_attr");
 	}
 	for (;;) {
 		connfd = accept_or_die(lfd);
 		e = pthread_create(&thread, &attr, serve, (void *)(intptr_t)connfd);
 		if (e != 0) {
-			fprintf(stderr, "thread-server: pthread_create: %s\n", strerror(e));
+			errno = e;
+			(void)report_error("pthread_create");
 			(void)close(connfd);
 		}
 	}
