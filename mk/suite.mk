@@ -1,0 +1,9 @@
+# The suite's own tests (tests/suite): that a run of the conformance suite
+# leaves nothing of the program under test running, whether it passes,
+# fails, runs with xdist workers, or is interrupted by Ctrl-C or SIGTERM.
+#
+#   make suite-selftest     about 1 to 3 minutes
+
+.PHONY: suite-selftest
+suite-selftest: $(PROGS) $(B)/mutants/double-fork-immortal
+	BUILD=$(B) $(PYTHON) -m pytest -p no:cacheprovider -q tests/suite
