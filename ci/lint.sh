@@ -6,7 +6,8 @@
 #   every shell script in the tree through shellcheck,
 #   every Python file through pyflakes,
 #   the man pages through mandoc -Tlint,
-#   the GitHub workflows validated against the schema GitHub enforces.
+#   the GitHub workflows validated against the schema GitHub enforces, and
+#   checked to run every make goal that .ci/run runs.
 # Usage: ci/lint.sh [BUILD_DIR]   (run from the top of the tree; the
 # workflow validator is installed from npm into BUILD_DIR/node)
 set -euo pipefail
@@ -77,6 +78,32 @@ run_mandoc() {
 	mandoc -Tlint -W warning "${pages[@]}"
 }
 
+# The workflow runs every goal .ci/run runs (make test standing for the
+# goals of its recipe), so that a goal added to one is not forgotten in the
+# other.  Variables, matrix values and the like are not goals.
+# The words after "make" on the command lines read from standard input.
+make_goals() {
+	grep -Eo '(^|[ :])make( [^ #]+)+' | sed 's/^.*make //' | tr ' ' '\n' |
+		grep -Ev '[=$.{}]|^-' | sort -u
+}
+
+run_ci_in_step() {
+	local wanted have missing
+	wanted=$(grep -E '^make ' .ci/run | make_goals)
+	if grep -qx test <<<"$wanted"; then
+		# shellcheck disable=SC2016 # $(MAKE) is the Makefile's, not ours
+		wanted=$({ grep -vx test <<<"$wanted"
+			sed -n '/^test:/,/^$/s/^\t\$(MAKE) //p' Makefile | tr ' ' '\n'; } | sort -u)
+	fi
+	have=$(grep -E '^ *run: ' .github/workflows/ci.yml | make_goals)
+	missing=$(comm -23 <(echo "$wanted") <(echo "$have") | tr '\n' ' ')
+	if [ -n "$missing" ]; then
+		echo "ci in step: .ci/run runs what the workflow does not: $missing" >&2
+		return 1
+	fi
+	echo "ci in step: the workflow runs all of .ci/run's goals: $(tr '\n' ' ' <<<"$wanted")"
+}
+
 # @action-validator/cli checks each workflow against GitHub's schema.  It is
 # pinned, and lives in the build folder: nothing installed system-wide.
 run_workflow_validator() {
@@ -104,7 +131,7 @@ run_workflow_validator() {
 	return $rc
 }
 
-for check in cppcheck clang_tidy shellcheck pyflakes mandoc workflow_validator; do
+for check in cppcheck clang_tidy shellcheck pyflakes mandoc workflow_validator ci_in_step; do
 	echo "== lint: $check"
 	if ! "run_$check" 2>&1; then
 		failed+=("$check")
@@ -115,4 +142,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
 	echo "lint: FAILED: ${failed[*]}"
 	exit 1
 fi
-echo "lint: cppcheck, clang-tidy, shellcheck, pyflakes, mandoc and workflow validation clean"
+echo "lint: cppcheck, clang-tidy, shellcheck, pyflakes, mandoc, workflow validation and ci in step clean"
