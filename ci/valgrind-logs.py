@@ -7,7 +7,7 @@ echo-server echo-client) must have run under valgrind at least once.
 
 A process fails when its log shows a memory error, a definitely or
 indirectly lost block, or a descriptor left open at exit.  The logs are read
-by the suite's own judge (tests/integration/conformance/valgrind.py, which
+by the suite's own judge (tests/integration/echo_conformance/valgrind.py, which
 says what each of these is and how a log cut short by SIGKILL counts), so
 this script and the suite's S-MEM/C-MEM clauses never disagree on a log.
 The descriptors are this script's policy, not the suite's: the reference
@@ -28,7 +28,7 @@ import pathlib
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "integration"))
-from conformance.valgrind import read_logs  # noqa: E402  (found through the path just set)
+from echo_conformance.valgrind import read_logs  # noqa: E402  (found through the path just set)
 
 SHOWN_NAMED = 20
 SHOWN_IN_FULL = 3

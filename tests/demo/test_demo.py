@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("BUILD", ROOT / "build")).resolve()
 DEMO = ROOT / "demo" / "demo.py"
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from conformance import procfs  # noqa: E402  (found through the path set just above)
+from echo_conformance import procfs  # noqa: E402  (found through the path set just above)
 
 FIVE = 5    # connections of the five-connection client
 

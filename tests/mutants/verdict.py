@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from conformance import spec  # noqa: E402  (found through the path set just above)
+from echo_conformance import spec  # noqa: E402  (found through the path set just above)
 
 CLAUSES = spec.load()
 PYTHON = os.environ.get("PYTHON", "/usr/bin/python3")

@@ -1,6 +1,6 @@
 """Plumbing for the reference-server tests: a server runner, bounded waits,
 and the few /proc readings the conformance suite's helpers
-(tests/integration/conformance, imported here) do not have.  Kept small on
+(tests/integration/echo_conformance, imported here) do not have.  Kept small on
 purpose: each test file says what it proves; this module only knows how
 to look.
 """
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conformance import procfs, procs
+from echo_conformance import procfs, procs
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get("ECHO_SERVER", str(ROOT / "build" / "echo-server"))

@@ -11,7 +11,7 @@ import time
 import pytest
 
 import refkit
-from conformance import procfs
+from echo_conformance import procfs
 
 CAP = 50
 PAYLOAD = 64

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import refkit
-from conformance import procfs
+from echo_conformance import procfs
 
 BACKING_OFF = "accept (backing off until resources free up)"
 FORK_FAILED = "fork (dropping connections until it works again)"

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 import refkit
-from conformance import procfs
+from echo_conformance import procfs
 
 LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 

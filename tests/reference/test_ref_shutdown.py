@@ -15,7 +15,7 @@ import time
 import pytest
 
 import refkit
-from conformance import procfs
+from echo_conformance import procfs
 
 GRACE = 5   # the reference's default -g
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance import client as fake
-from conformance import budget, net, procfs, procs, report, spec
-from conformance.server import Server, ServerError
-from conformance.settings import Settings
+from echo_conformance import client as fake
+from echo_conformance import budget, net, procfs, procs, report, spec
+from echo_conformance.server import Server, ServerError
+from echo_conformance.settings import Settings
 
 CLAUSES = spec.load()
 

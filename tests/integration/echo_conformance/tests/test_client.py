@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from conformance import client as fake
-from conformance import net
+from echo_conformance import client as fake
+from echo_conformance import net
 
 pytestmark = pytest.mark.client
 

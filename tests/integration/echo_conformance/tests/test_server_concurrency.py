@@ -5,7 +5,7 @@ import select
 
 import pytest
 
-from conformance import net
+from echo_conformance import net
 
 pytestmark = pytest.mark.server
 

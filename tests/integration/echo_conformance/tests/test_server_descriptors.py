@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conformance import net, procfs, procs
+from echo_conformance import net, procfs, procs
 
 pytestmark = pytest.mark.server
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conformance import net
+from echo_conformance import net
 
 pytestmark = pytest.mark.server
 

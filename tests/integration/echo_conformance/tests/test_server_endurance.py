@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conformance import procfs, procs
-from conformance.budget import NotJudged
+from echo_conformance import procfs, procs
+from echo_conformance.budget import NotJudged
 
 pytestmark = [pytest.mark.server, pytest.mark.xdist_group("endurance"),
               pytest.mark.budget(120)]

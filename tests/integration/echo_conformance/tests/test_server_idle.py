@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conformance import net, procfs
+from echo_conformance import net, procfs
 
 pytestmark = pytest.mark.server
 

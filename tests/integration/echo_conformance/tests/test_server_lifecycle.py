@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from conformance import net, procfs, procs
-from conformance.budget import NotJudged
-from conformance.server import describe_status
+from echo_conformance import net, procfs, procs
+from echo_conformance.budget import NotJudged
+from echo_conformance.server import describe_status
 
 pytestmark = pytest.mark.server
 

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from conformance import net, procfs, procs
+from echo_conformance import net, procfs, procs
 
 pytestmark = pytest.mark.server
 

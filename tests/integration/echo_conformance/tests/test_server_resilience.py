@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from conformance import net, procs
-from conformance.server import describe_status
+from echo_conformance import net, procs
+from echo_conformance.server import describe_status
 
 pytestmark = pytest.mark.server
 

@@ -4,7 +4,7 @@ every test a clause lists exists and cites that clause."""
 import re
 from pathlib import Path
 
-from conformance import report, spec
+from echo_conformance import report, spec
 
 MARKED = re.compile(r'@pytest\.mark\.clause\("([^"]+)"\)\s*\ndef (test_\w+)')
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conformance import report, spec
+from echo_conformance import report, spec
 
 ROOT = spec.ROOT
 CLAUSES = spec.load()

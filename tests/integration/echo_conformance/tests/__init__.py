@@ -1,0 +1,1 @@
+"""The conformance suite's tests, one module per area of SPEC.md."""
