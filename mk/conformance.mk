@@ -6,7 +6,7 @@
 #                        the suite against any implementation: with SERVER
 #                        only, the server half; with CLIENT only, the client
 #                        half; with neither, the reference
-#   CONFORMANCE_ARGS='--strict --timeout-scale 3 ...'  more suite options
+#   CONFORMANCE_ARGS='--strict-should --timeout-scale 3 ...'  more suite options
 #
 # Two xdist workers; --dist loadgroup keeps the endurance tests, which share
 # one long run, on one worker.

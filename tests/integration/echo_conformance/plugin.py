@@ -1,9 +1,14 @@
-"""The conformance suite's options, fixtures and clause report.
+"""The conformance suite as a pytest plugin: its options, hooks, fixtures
+and clause report.  Loaded by its pytest11 entry point once installed:
 
-Point it at any echo server or client:
-    python3 -m pytest tests/integration -m server --server-cmd 'PROG {port}'
-    python3 -m pytest tests/integration -m client --client-cmd 'PROG {host} {port}'
-See SPEC.md for the clauses and tests/integration/README.md for the options."""
+    pytest -p echo_conformance --server-cmd 'PROG {port}'
+    pytest -p echo_conformance --client-cmd 'PROG {host} {port}'
+
+runs the suite's tests (they ship in this package) from any folder, beside
+a project's own.  The plugin does nothing until a server or client command
+is set (or --list-clauses), so having it installed changes no other test
+run.  See SPEC.md (in this package) for the clauses and
+tests/integration/README.md for the options."""
 
 import os
 import resource
@@ -13,35 +18,36 @@ from pathlib import Path
 import pytest
 
 from echo_conformance import client as fake
-from echo_conformance import budget, net, procfs, procs, report, spec
+from echo_conformance import budget, net, options, procfs, procs, report, spec
 from echo_conformance.server import Server, ServerError
 from echo_conformance.settings import Settings
 
 CLAUSES = spec.load()
+TESTS = Path(__file__).resolve().parent / "tests"
+# Test function name -> the clause that lists it.
+_TEST_CLAUSE = {name: c.id for c in CLAUSES.values() for name in c.tests}
+SIDES = ("server", "client")
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("conformance", "echo conformance suite (see SPEC.md)")
-    group.addoption("--server-cmd", metavar="CMD",
-                    help="server command line, {port} substituted; run without a shell "
-                         "(default: the reference build/echo-server {port})")
-    group.addoption("--client-cmd", metavar="CMD",
-                    help="client command line, {host} and {port} substituted; run without "
-                         "a shell (default: the reference build/echo-client {host} {port})")
-    group.addoption("--clients", type=int, default=32, metavar="N",
-                    help="simultaneous clients in the MUST concurrency test (default 32)")
-    group.addoption("--timeout-scale", type=float, default=1.0, metavar="F",
-                    help="multiply every timeout (they measure silence, not duration)")
-    group.addoption("--list-clauses", action="store_true",
-                    help="print the spec's clauses with the tests that check them, and exit")
-    group.addoption("--conformance-json", metavar="FILE",
-                    help="write the verdict of every clause to FILE as JSON")
-    group.addoption("--valgrind", action="store_true",
-                    help="run server and client under valgrind memcheck (children "
-                         "traced) and judge S-MEM-*/C-MEM-* from the logs")
-    group.addoption("--valgrind-logs", metavar="DIR",
-                    help="folder for the valgrind logs (default ./valgrind-logs)")
-    # --strict (SHOULD failures fail) is pytest's own flag, reused: see pytest.ini.
+    for option in options.OPTIONS:
+        option.add(group, parser)
+
+
+def _settings(config):
+    """The options resolved (flag, environment, ini), once per process: the
+    xdist controller needs them in pytest_cmdline_main, its workers never
+    run that hook."""
+    if not hasattr(config, "conformance_settings"):
+        sources = options.resolve(config)
+        config.conformance_settings = Settings.from_config(config, sources)
+    return config.conformance_settings
+
+
+def _active(config):
+    settings = _settings(config)
+    return bool(settings.server_cmd or settings.client_cmd or config.option.list_clauses)
 
 
 def _is_worker(config):
@@ -62,7 +68,9 @@ def pytest_configure(config):
                                        "when it needs more than the default")
     # Known even without pytest-xdist, so that --strict (strict markers) accepts it.
     config.addinivalue_line("markers", "xdist_group(name): tests xdist keeps on one worker")
-    config.conformance_settings = Settings.from_config(config)
+    if not _active(config):
+        return
+    _collect_own_tests(config)
     if not _is_worker(config):
         _require_programs(config)
         config.conformance_settings.clear_valgrind_logs()
@@ -75,34 +83,47 @@ def pytest_configure(config):
     config.conformance_clock = budget.Clock(config.conformance_settings.scale)
 
 
+def _collect_own_tests(config):
+    """The suite's tests join the collection unless an argument covers
+    them already (this source tree, the echo-conformance command), so that
+    `pytest -p echo_conformance --server-cmd ...` runs them from anywhere."""
+    here = config.invocation_params.dir
+    for arg in config.args:
+        path = (here / arg.split("::")[0]).resolve()
+        if path == TESTS or path in TESTS.parents or TESTS in path.parents:
+            return
+    config.args.append(str(TESTS))
+
+
 def _require_programs(config):
-    """Fail at once, in plain words, when the reference programs are needed
-    but not built.  Only the obvious -m selections are read here; any other
-    selection still gets the same message from the fixture."""
+    """Fail at once, in plain words, when a program named by its path does
+    not exist (the reference, not built yet).  Only the obvious -m
+    selections are read here; any other selection still gets the same
+    message from the fixture."""
     if config.option.collectonly or config.option.list_clauses:
         return
     settings = config.conformance_settings
     selected = (config.option.markexpr or "").strip()
-    for side in ("server", "client"):
-        other = "client" if side == "server" else "server"
-        if selected != other and (missing := settings.missing_reference(side)):
+    for side, other in zip(SIDES, reversed(SIDES)):
+        if selected != other and (missing := settings.missing_program(side)):
             raise pytest.UsageError(_missing_message(side, missing))
 
 
 def _missing_message(side, missing):
     args = "{port}" if side == "server" else "{host} {port}"
-    return (f"the reference {side} {missing} is not built: run `make` first, or test "
-            f"another program with -m {side} --{side}-cmd 'PROG {args}'")
+    return (f"the {side} program {missing} does not exist (the reference: run `make` "
+            f"first), or test another program with -m {side} --{side}-cmd 'PROG {args}'")
 
 
 def pytest_unconfigure(config):
     # The controller too: it adopts what a worker leaves behind when it exits.
-    procs.end_everything()
+    if _active(config):
+        procs.end_everything()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config):
-    if config.option.list_clauses:
+    if _active(config) and config.option.list_clauses:
         # Collection only, in this process: no xdist workers for a listing.
         config.option.numprocesses = None
         config.option.dist = "no"
@@ -128,15 +149,50 @@ def _list_clauses(config, session):
 
 
 def _clause_id(item):
+    """The clause a test of this suite checks; None for any other test (a
+    project's own, beside the suite)."""
+    if TESTS not in item.path.parents:
+        return None
     marker = item.get_closest_marker("clause")
     return marker.args[0] if marker else None
+
+
+def _only_clauses(config):
+    """The clause ids --only-clauses names, checked against the spec."""
+    wanted = {c.strip().upper() for c in (config.option.only_clauses or "").split(",")
+              if c.strip()}
+    if unknown := sorted(wanted - CLAUSES.keys()):
+        raise pytest.UsageError(f"--only-clauses: no such clause in SPEC.md: "
+                                f"{', '.join(unknown)}")
+    return wanted
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Every server or client test cites one clause of SPEC.md, on the same
-    side; the clause id becomes a keyword so that `-k S-REAP-2` selects it."""
+    side; the clause id becomes a keyword so that `-k S-REAP-2` selects it.
+    A side with no command to test is left out, as are the clauses
+    --only-clauses does not name."""
+    if not _active(config):
+        return
+    _label(items)
+    settings = _settings(config)
+    sides = {side for side in SIDES if settings.command(side)} or set(SIDES)
+    only = _only_clauses(config)
+    kept, dropped = [], []
     for item in items:
+        cid = _clause_id(item)
+        keep = cid is None or (CLAUSES[cid].side in sides and (not only or cid in only))
+        (kept if keep else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _label(items):
+    for item in items:
+        if TESTS not in item.path.parents:
+            continue
         side = "server" if item.get_closest_marker("server") else (
             "client" if item.get_closest_marker("client") else None)
         if side is None:
@@ -198,7 +254,7 @@ def pytest_runtest_makereport(item, call):
         reason = report.plain_reason(call.excinfo)
     rep.user_properties = [*rep.user_properties, ("reason", reason),
                            ("judged", "no" if not_judged else "yes")]
-    if CLAUSES[cid].level == "SHOULD" and not item.config.option.strict:
+    if CLAUSES[cid].level == "SHOULD" and not item.config.conformance_settings.strict:
         what = "not judged" if not_judged else "not met"
         rep.outcome = "skipped"
         rep.wasxfail = f"{report.SHOULD_PREFIX} {cid} {what} (warning): {reason}"
@@ -221,6 +277,35 @@ class ClauseReport:
 
     def pytest_runtest_logreport(self, report):
         self.recorder.add(report)
+        if self.config.option.clause_progress and report.when == "teardown":
+            self._progress(report.nodeid)
+
+    # With --clause-progress, a line for each clause once all its selected
+    # tests have run.  The selection is known where tests are collected:
+    # here, or on the xdist workers, which report the ids they collected.
+    def pytest_collection_finish(self, session):
+        self._expect(item.nodeid for item in session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        if not hasattr(self, "pending"):
+            self._expect(ids)
+
+    def _expect(self, nodeids):
+        self.pending = {}
+        for nodeid in nodeids:
+            if cid := _TEST_CLAUSE.get(nodeid.split("::")[-1].split("[")[0]):
+                self.pending.setdefault(cid, set()).add(nodeid)
+
+    def _progress(self, nodeid):
+        cid = _TEST_CLAUSE.get(nodeid.split("::")[-1].split("[")[0])
+        waiting = getattr(self, "pending", {}).get(cid)
+        if not waiting or nodeid not in waiting:
+            return
+        waiting.discard(nodeid)
+        if not waiting:
+            verdict = next(v for v in self.recorder.verdicts() if v.clause.id == cid)
+            self.config.get_terminal_writer().line(report.progress_line(verdict))
 
     def pytest_sessionfinish(self, session):
         if self.settings.valgrind_dir:
@@ -264,7 +349,7 @@ def timeout(settings):
 
 def _start_server(settings, log_dir, port=None):
     """A started server; a port taken meanwhile by someone else is retried."""
-    if missing := settings.missing_reference("server"):
+    if missing := settings.missing_program("server"):
         pytest.fail(_missing_message("server", missing), pytrace=False)
     for attempt in range(3):
         chosen = port or net.free_port()
@@ -281,11 +366,13 @@ def _start_server(settings, log_dir, port=None):
 
 
 @pytest.fixture(autouse=True)
-def no_orphan_survives(settings):
-    """After every test, end the orphans the suite adopted from the program
-    under test, so that none outlives the test, whatever the program did."""
+def no_orphan_survives(request):
+    """After every test of the suite, end the orphans the suite adopted
+    from the program under test, so that none outlives the test, whatever
+    the program did."""
     yield
-    procs.end_adopted(settings.settle)
+    if _clause_id(request.node) is not None:
+        procs.end_adopted(request.config.conformance_settings.settle)
 
 
 def _check_still_running(srv):
@@ -356,7 +443,7 @@ def fake_server(settings, activity):
 def run_client(settings, activity, fake_server):
     """Run the client command against a port; stopped at teardown, before
     the fake servers (a stopping fake server waits for its client)."""
-    if missing := settings.missing_reference("client"):
+    if missing := settings.missing_program("client"):
         pytest.fail(_missing_message("client", missing), pytrace=False)
     runs = []
 

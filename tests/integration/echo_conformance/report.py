@@ -152,12 +152,16 @@ def memory_verdict(clause, kind, directory, strict):
 _MARK = {PASSED: "PASS", FAILED: "FAIL", WARNED: "WARN", NOT_JUDGED: "N/J ", NOT_RUN: "----"}
 
 
+def progress_line(v):
+    return f"{_MARK[v.verdict]}  {v.clause.id:<12} {v.clause.level:<6}  {v.clause.title}"
+
+
 def terminal_lines(verdicts, strict, complete=True):
     lines = []
     for v in verdicts:
         if v.verdict == NOT_RUN:
             continue
-        lines.append(f"{_MARK[v.verdict]}  {v.clause.id:<12} {v.clause.level:<6}  {v.clause.title}")
+        lines.append(progress_line(v))
         if v.verdict in (FAILED, WARNED):
             lines.append(f"      why:  {v.reason or '(see the failure above)'}")
             lines.append(f"      hint: {v.clause.hint}")

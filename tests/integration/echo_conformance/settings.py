@@ -1,14 +1,9 @@
-"""The suite's command-line options, resolved once."""
+"""The suite's options, resolved once."""
 
 import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-
-from .spec import ROOT
-
-REFERENCE_SERVER = "build/echo-server {port}"
-REFERENCE_CLIENT = "build/echo-client {host} {port}"
 
 BASE_TIMEOUT = 5.0          # seconds of silence before a wait gives up
 VALGRIND_SLOWDOWN = 8.0     # memcheck runs programs many times slower
@@ -20,35 +15,44 @@ def _program(command):
     return command.split()[0]
 
 
-def _at_root(command):
-    """A reference command with its program found from the repository root,
-    wherever pytest runs."""
-    return shlex.quote(str(ROOT / _program(command))) + command[len(_program(command)):]
+def _beside_ini(command, config):
+    """A command from an ini file with a relative program path (this
+    repository's pytest.ini names build/echo-server) runs that program
+    relative to the ini file, wherever pytest runs."""
+    program = _program(command)
+    if "/" not in program or Path(program).is_absolute():
+        return command
+    return shlex.quote(str(config.inipath.parent / program)) + command[len(program):]
 
 
 @dataclass
 class Settings:
-    server_cmd: str
-    client_cmd: str
-    server_given: bool
-    client_given: bool
+    server_cmd: str | None
+    client_cmd: str | None
     clients: int
     scale: float
     strict: bool
     valgrind_dir: Path | None
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, sources):
+        """From config.option once options.resolve() has filled it;
+        sources says where each value came from."""
         opt = config.option
         valgrind_dir = None
         if opt.valgrind:
-            valgrind_dir = Path(opt.valgrind_logs or "valgrind-logs").resolve()
+            valgrind_dir = Path(opt.valgrind_logs).resolve()
         scale = opt.timeout_scale * (VALGRIND_SLOWDOWN if valgrind_dir else 1.0)
-        return cls(server_cmd=opt.server_cmd or _at_root(REFERENCE_SERVER),
-                   client_cmd=opt.client_cmd or _at_root(REFERENCE_CLIENT),
-                   server_given=bool(opt.server_cmd), client_given=bool(opt.client_cmd),
-                   clients=opt.clients, scale=scale, strict=bool(opt.strict),
+        commands = {side: getattr(opt, f"{side}_cmd") for side in ("server", "client")}
+        for side, command in commands.items():
+            if command and sources[f"{side}_cmd"] == "ini":
+                commands[side] = _beside_ini(command, config)
+        return cls(server_cmd=commands["server"], client_cmd=commands["client"],
+                   clients=opt.clients, scale=scale, strict=opt.strict_should,
                    valgrind_dir=valgrind_dir)
+
+    def command(self, side):
+        return self.server_cmd if side == "server" else self.client_cmd
 
     @property
     def timeout(self):
@@ -71,13 +75,14 @@ class Settings:
         judged any more (cleanup)."""
         return SETTLE * self.scale
 
-    def missing_reference(self, side):
-        """The reference program that side would run and that is not built, or None."""
-        given = self.server_given if side == "server" else self.client_given
-        if given:
+    def missing_program(self, side):
+        """The program that side's command names by a path and that does not
+        exist (the reference, not built yet), or None."""
+        command = self.command(side)
+        if not command:
             return None
-        program = ROOT / _program(REFERENCE_SERVER if side == "server" else REFERENCE_CLIENT)
-        return None if program.exists() else program
+        program = Path(shlex.split(command)[0])
+        return program if "/" in str(program) and not program.exists() else None
 
     def clear_valgrind_logs(self):
         """Remove the logs of an earlier run, which would otherwise be judged

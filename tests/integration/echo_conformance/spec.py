@@ -5,7 +5,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
 SPEC_PATH = Path(__file__).resolve().parent / "SPEC.md"
 
 _HEADING = re.compile(r"^### ([SC]-[A-Z]+-\d+) \((MUST|SHOULD)\): (.+)$")

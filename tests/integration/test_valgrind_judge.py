@@ -1,15 +1,16 @@
-"""The valgrind judge (conformance/valgrind.py) on small made-up logs: the
+"""The valgrind judge (echo_conformance/valgrind.py) on small made-up logs: the
 verdicts of the memory clauses (SPEC.md, "Memory checking") and of
 ci/valgrind-logs.py, which reads logs with the same judge."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from echo_conformance import report, spec
 
-ROOT = spec.ROOT
+ROOT = Path(__file__).resolve().parents[2]
 CLAUSES = spec.load()
 
 HEAD = ["Memcheck, a memory error detector", "Command: build/echo-server 0"]

@@ -1,17 +1,20 @@
 """SPEC.md and the tests agree: every test cites a clause that lists it, and
-every test a clause lists exists and cites that clause."""
+every test a clause lists exists and cites that clause.  The spec the
+package ships is the one at the top of the tree."""
 
 import re
 from pathlib import Path
 
 from echo_conformance import report, spec
 
+ROOT = Path(__file__).resolve().parents[2]
+TESTS = spec.SPEC_PATH.parent / "tests"
 MARKED = re.compile(r'@pytest\.mark\.clause\("([^"]+)"\)\s*\ndef (test_\w+)')
 
 
 def cited_clauses():
     found = {}
-    for path in Path(__file__).parent.glob("test_*.py"):
+    for path in TESTS.glob("test_*.py"):
         for clause, name in MARKED.findall(path.read_text(encoding="utf-8")):
             found[name] = clause
     return found
@@ -37,3 +40,8 @@ def test_every_clause_has_a_hint_and_a_test_or_a_verdict():
     bare = [c.id for c in spec.load().values()
             if not c.hint or (not c.tests and c.id not in judged_from_logs)]
     assert not bare, f"clauses without a usual cause or without tests: {bare}"
+
+
+def test_the_top_level_spec_is_the_one_the_package_ships():
+    assert (ROOT / "SPEC.md").resolve() == spec.SPEC_PATH.resolve(), \
+        "SPEC.md at the top must be a link to tests/integration/echo_conformance/SPEC.md"
