@@ -131,6 +131,12 @@ class Server:
         serving the connections made since (none for a single-process server)."""
         return [p for pid, p in self.live_tree().items() if pid not in before]
 
+    def wait_back_to(self, baseline):
+        """Wait until the live tree is no bigger than the snapshot baseline;
+        False after a silence of the timeout with no process ending."""
+        return procs.wait_until(lambda: len(self.live_tree()) <= len(baseline), self.timeout,
+                                progress=lambda: len(self.live_tree()))
+
     def assert_no_zombies(self, served_by):
         """Once the processes that served closed connections have exited, the
         tree must hold no zombie within the timeout, with no new connection."""

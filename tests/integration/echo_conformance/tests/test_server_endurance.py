@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from echo_conformance import procfs, procs
+from echo_conformance import procfs
 from echo_conformance.budget import NotJudged
 
 pytestmark = [pytest.mark.server, pytest.mark.xdist_group("endurance"),
@@ -45,8 +45,7 @@ def endurance(start_module_server):
         run.failures.append(why)
         return run
     run.rss_end_kib = procfs.rss_kib(server.pid)
-    procs.wait_until(lambda: len(server.live_tree()) <= len(baseline), server.timeout,
-                     progress=lambda: len(server.live_tree()))
+    server.wait_back_to(baseline)
     run.left = server.new_processes(baseline)
     return run
 

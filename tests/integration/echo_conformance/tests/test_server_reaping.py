@@ -78,8 +78,7 @@ def test_children_end_with_their_connections(server, timeout):
     baseline = server.live_tree()
     socks, _ = connect_and_echo(server, 10)
     server.close_all()
-    ended = procs.wait_until(lambda: len(server.live_tree()) <= len(baseline), timeout,
-                             progress=lambda: len(server.live_tree()))
+    ended = server.wait_back_to(baseline)
     extra = server.new_processes(baseline)
     assert ended, (f"{len(extra)} process(es) of the server's tree still run {timeout:.0f} s "
                    f"after every client closed (pids {', '.join(str(p.pid) for p in extra[:10])}"
