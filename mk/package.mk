@@ -1,18 +1,29 @@
 # Installing the kit.
 #
-#   make install PREFIX=/usr/local DESTDIR=   the programs and their man pages
+#   make install PREFIX=/usr/local DESTDIR=   the programs, the conformance
+#                suite (the echo_conformance package, its .dist-info for
+#                pytest's entry point, the echo-conformance command) and the
+#                man pages
 #   make uninstall PREFIX=... DESTDIR=...     removes what install put there
 #   make deb     $(B)/echo-kit_VERSION_ARCH.deb, built with dpkg-deb alone:
 #                no network, no root, no dpkg-dev
 #   make deb-lint  builds it, then lintian: any error or warning fails
 #
-# Both need only make, a C compiler and (deb) dpkg-deb and binutils; neither
-# calls apt, so that a packager's offline build can run them.
+# Both need only make, a C compiler, python3 (the .dist-info's RECORD) and
+# (deb) dpkg-deb and binutils; neither calls apt, so that a packager's
+# offline build can run them.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
+# Where the suite's package goes: Debian's python3 reads /usr/lib/python3/
+# dist-packages for /usr, and /usr/local/lib/python3.N/dist-packages for
+# /usr/local; under another prefix, PYTHONPATH must name PYTHONDIR.
+PYTHONDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/python3.$(PY_MINOR)/dist-packages)
+PY_MINOR   = $(shell python3 -c 'import sys; print(sys.version_info.minor)')
+SUITE_PKG  = tests/integration/echo_conformance
+MAN_PAGES  = man/echo-server.1 man/echo-client.1 man/echo-conformance.1
 
 VERSION  := $(shell sed -n 's/^\#define ECHO_KIT_VERSION "\(.*\)"$$/\1/p' src/opt.h)
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
@@ -30,14 +41,23 @@ DEB_CFLAGS   = -g -O2 -ffile-prefix-map=$(CURDIR)=. -fstack-protector-strong \
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 
 .PHONY: install uninstall deb deb-lint
+# The package's files are its modules, the test modules and SPEC.md, as
+# they are in the tree (the top-level SPEC.md is a link to its copy there).
 install: $(PROGS)
-	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
-	install -m 644 man/echo-server.1 man/echo-client.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PYTHONDIR)
+	install -m 755 $(PROGS) packaging/echo-conformance $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	rm -rf $(DESTDIR)$(PYTHONDIR)/echo_conformance $(DESTDIR)$(PYTHONDIR)/echo_conformance-*.dist-info
+	cd $(SUITE_PKG)/.. && find echo_conformance -name __pycache__ -prune -o \
+	    \( -name '*.py' -o -name SPEC.md \) -print | while read -r f; do \
+	    install -D -m 644 "$$f" "$(abspath $(DESTDIR)$(PYTHONDIR))/$$f" || exit 1; done
+	python3 packaging/dist_info.py $(DESTDIR)$(PYTHONDIR) $(VERSION)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/echo-server $(DESTDIR)$(BINDIR)/echo-client \
-	      $(DESTDIR)$(MANDIR)/man1/echo-server.1 $(DESTDIR)$(MANDIR)/man1/echo-client.1
+	      $(DESTDIR)$(BINDIR)/echo-conformance \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_PAGES)))
+	rm -rf $(DESTDIR)$(PYTHONDIR)/echo_conformance $(DESTDIR)$(PYTHONDIR)/echo_conformance-*.dist-info
 
 # A build folder of its own, with Debian's flags; then Debian's layout:
 # stripped programs, compressed man pages, copyright and changelog, md5sums,

@@ -174,6 +174,10 @@ def pytest_collection_modifyitems(config, items):
     A side with no command to test is left out, as are the clauses
     --only-clauses does not name."""
     if not _active(config):
+        if any(TESTS in item.path.parents for item in items):
+            raise pytest.UsageError("the conformance suite's tests need a program to "
+                                    "test: --server-cmd 'PROG {port}' or --client-cmd "
+                                    "'PROG {host} {port}'")
         return
     _label(items)
     settings = _settings(config)
