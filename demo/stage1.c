@@ -4,7 +4,9 @@
  *
  * Defect (mutant "never-reaps"): every child that finishes stays a zombie
  * (state Z) for as long as the server runs.
- * Expected verdict: fails SPEC clause S-REAP-1 (zombies after clients close).
+ * Expected verdict: fails SPEC clause S-REAP-1 (zombies after clients close),
+ * and every other clause that looks for zombies: S-REAP-2, S-REAP-3,
+ * S-REAP-4, S-RES-1.
  * Next: stage2.c catches SIGCHLD.
  */
 #include <errno.h>

@@ -7,7 +7,9 @@
  * same moment the handler may run once or twice, and the rest stay zombies.
  * And wait() blocks while only live children are left, so a stray SIGCHLD
  * freezes the server inside its handler.
- * Expected verdict: fails SPEC clause S-REAP-2 (zombies after simultaneous closes).
+ * Expected verdict: fails SPEC clause S-REAP-2 (zombies after simultaneous closes),
+ * and for the same lost signals S-REAP-3, S-REAP-4 and S-RES-1; for the
+ * blocking wait(), S-SIG-3 (back to accepting after SIGCHLD).
  * Next: stage4.c loops waitpid() with WNOHANG.
  */
 #include <errno.h>

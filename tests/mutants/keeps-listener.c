@@ -4,7 +4,8 @@
  * Defect: a child that inherits the listening socket keeps the port bound
  * after the parent is gone, and could accept connections meant for the
  * parent.
- * Expected: fails SPEC clause S-FD-2 (no child holds the listening socket).
+ * Expected: fails SPEC clause S-FD-2 (no child holds the listening socket),
+ * and so S-LIFE-3 (the port cannot be bound again while a child lives).
  */
 #include <unistd.h>
 

@@ -3,7 +3,10 @@
  *
  * Defect: bytes after the last newline wait for the next newline (or the
  * client's EOF), so an interactive client without one sees nothing.
- * Expected: fails SPEC clause S-ECHO-3 (a chunk without newline echoed at once).
+ * Expected: fails SPEC clause S-ECHO-3 (a chunk without newline echoed at once),
+ * and every clause whose binary data does not end in a newline: S-ECHO-2,
+ * S-ECHO-4; or whose streaming clients need the echo to flow: S-REAP-3,
+ * S-REAP-5, S-RES-3.
  */
 #include <stdio.h>
 #include <sys/types.h>

@@ -3,7 +3,10 @@
  *
  * Defect: after the client's EOF the child closes the socket (so the echo
  * itself is right) but never exits; children pile up.
- * Expected: fails SPEC clause S-REAP-5 (number of children returns to baseline).
+ * Expected: fails SPEC clause S-REAP-5 (number of children returns to baseline),
+ * and the other clauses where no process may outlive its connection:
+ * S-LIFE-5 (after SIGTERM), S-RES-1 (thousands of resets), S-END-1
+ * (thousands of sequential connections).
  */
 #include "plumbing.h"
 

@@ -2,7 +2,9 @@
  * nul-truncates.c - handles the data as C strings.
  *
  * Defect: echoes each read only up to its first NUL byte.
- * Expected: fails SPEC clause S-ECHO-2 (all 256 byte values).
+ * Expected: fails SPEC clause S-ECHO-2 (all 256 byte values), and every
+ * echo clause whose data holds a NUL byte: S-ECHO-3 (a lone byte 0),
+ * S-ECHO-4 (binary stream), S-ECHO-5 (binary batch).
  */
 #include <string.h>
 #include <unistd.h>

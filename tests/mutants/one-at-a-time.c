@@ -2,7 +2,11 @@
  * one-at-a-time.c - an iterative server: serves each connection itself.
  *
  * Defect: no fork, so while one client is connected every other one waits.
- * Expected: fails SPEC clause S-CONC-1 (many clients served at once).
+ * Expected: fails SPEC clause S-CONC-1 (many clients served at once), and
+ * every clause whose test needs two connections served at once: S-CONC-2,
+ * S-CONC-3, S-CONC-4, S-FD-2, S-FD-3, S-IDLE-1, S-LIFE-2, S-LIFE-4,
+ * S-LIFE-5, S-REAP-2, S-REAP-3, S-REAP-4, S-REAP-5, S-RES-1, S-RES-3,
+ * S-SIG-2, S-SIG-3.
  */
 #include <unistd.h>
 
