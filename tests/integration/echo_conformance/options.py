@@ -63,6 +63,8 @@ OPTIONS = (
            "simultaneous clients in the MUST concurrency tests (default 32)", "N"),
     Option("--timeout-scale", float, 1.0,
            "multiply every timeout (they measure silence, not duration)", "F"),
+    Option("--scale", int, 0,
+           "also judge S-SCALE-1: N connections held at once (default: not run)", "N"),
     Option("--strict-should", bool, False,
            "a SHOULD clause not met fails the run too, instead of warning"),
     Option("--only-clauses", str, None,

@@ -167,6 +167,10 @@ def _only_clauses(config):
     return wanted
 
 
+# Clauses judged only when asked for, by the setting that asks.
+OPT_IN = {"S-SCALE-1": "scale_connections"}
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Every server or client test cites one clause of SPEC.md, on the same
@@ -186,7 +190,8 @@ def pytest_collection_modifyitems(config, items):
     kept, dropped = [], []
     for item in items:
         cid = _clause_id(item)
-        keep = cid is None or (CLAUSES[cid].side in sides and (not only or cid in only))
+        keep = cid is None or (CLAUSES[cid].side in sides and (not only or cid in only)
+                               and (cid not in OPT_IN or getattr(settings, OPT_IN[cid])))
         (kept if keep else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

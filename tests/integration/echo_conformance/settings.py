@@ -30,6 +30,7 @@ class Settings:
     server_cmd: str | None
     client_cmd: str | None
     clients: int
+    scale_connections: int      # --scale: 0 leaves S-SCALE-1 out
     scale: float
     strict: bool
     valgrind_dir: Path | None
@@ -48,7 +49,7 @@ class Settings:
             if command and sources[f"{side}_cmd"] == "ini":
                 commands[side] = _beside_ini(command, config)
         return cls(server_cmd=commands["server"], client_cmd=commands["client"],
-                   clients=opt.clients, scale=scale, strict=opt.strict_should,
+                   clients=opt.clients, scale_connections=opt.scale or 0, scale=scale, strict=opt.strict_should,
                    valgrind_dir=valgrind_dir)
 
     def command(self, side):
