@@ -49,8 +49,8 @@ class Settings:
             if command and sources[f"{side}_cmd"] == "ini":
                 commands[side] = _beside_ini(command, config)
         return cls(server_cmd=commands["server"], client_cmd=commands["client"],
-                   clients=opt.clients, scale_connections=opt.scale or 0, scale=scale, strict=opt.strict_should,
-                   valgrind_dir=valgrind_dir)
+                   clients=opt.clients, scale_connections=opt.scale or 0, scale=scale,
+                   strict=opt.strict_should, valgrind_dir=valgrind_dir)
 
     def command(self, side):
         return self.server_cmd if side == "server" else self.client_cmd
