@@ -86,11 +86,15 @@ def pytest_configure(config):
 def _collect_own_tests(config):
     """The suite's tests join the collection unless an argument covers
     them already (this source tree, the echo-conformance command), so that
-    `pytest -p echo_conformance --server-cmd ...` runs them from anywhere."""
+    `pytest -p echo_conformance --server-cmd ...` runs them from anywhere.
+    Arguments that name test files or single tests choose exactly what runs:
+    then nothing joins."""
     here = config.invocation_params.dir
     for arg in config.args:
         path = (here / arg.split("::")[0]).resolve()
         if path == TESTS or path in TESTS.parents or TESTS in path.parents:
+            return
+        if "::" in arg or path.is_file():
             return
     config.args.append(str(TESTS))
 
