@@ -4,8 +4,11 @@ of this machine, all measured by bench/loadgen in one run, interleaved.
 
 usage: bench.py --build DIR [--quick] [--reps N] [--out DIR]
                 [--server NAME=COMMAND]... [--only NAME,...] [--no-clients]
+                [--no-scale | --scale-only]
 
-Writes DIR/results.json, DIR/table.md and DIR/chart.png (see bench/README.md).
+Writes DIR/results.json, DIR/table.md, DIR/chart.png and, for the run at
+scale (the reference holding 1,000 to 25,000 connections), DIR/scale.png
+(see bench/README.md).
 Every measurement is a separate loadgen process with a time bound: a peer
 that fails or hangs is recorded with the reason and the run goes on.
 """
@@ -30,10 +33,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 FULL = dict(reps=5, rate_secs=2.0, bulk_bytes=1 << 30, ping_rounds=5000,
             hold_k=1000, fork_secs=2.0, floor_bytes=2 << 30,
-            client_bytes=1 << 30, client_reps=3)
+            client_bytes=1 << 30, client_reps=3,
+            scale_ks=[1000, 5000, 10000, 15000, 20000, 25000])
 QUICK = dict(reps=1, rate_secs=0.5, bulk_bytes=64 << 20, ping_rounds=1000,
              hold_k=200, fork_secs=0.5, floor_bytes=256 << 20,
-             client_bytes=128 << 20, client_reps=1)
+             client_bytes=128 << 20, client_reps=1, scale_ks=[200, 1000])
 
 WAIT = 10.0     # loadgen's bound on any single wait (-T); 5 s gave false hangs at load 40
 SLACK = 30.0    # what a whole loadgen run may take beyond its nominal length
@@ -362,6 +366,106 @@ def measure_clients(lg, cfg, res, cli, server_argv, logdir):
         os.unlink(infile)
 
 
+# Pids the run at scale leaves to everything else on the machine: pid_max
+# is shared with the host here, and a fork that fails hurts every user.
+PID_SPARE = 2000
+
+
+def free_pids():
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    with open("/proc/loadavg") as f:
+        tasks = int(f.read().split()[3].split("/")[1])
+    return pid_max - 300 - tasks
+
+
+def measure_scale(lg, cfg, build, logdir):
+    """The reference holding K connections, K from 1,000 to 25,000, one run
+    each: loadgen scale's JSON per K, or why it was not run."""
+    runs = []
+    for k in cfg["scale_ks"]:
+        # The K children, the 200 probes' and the load's own processes.
+        need = k + 300 + PID_SPARE
+        free = free_pids()
+        if free < need:
+            runs.append({"k": k, "error": "not run: %d pids free, %d needed "
+                         "(forks would fail near here)" % (free, need)})
+            continue
+        print("scale: %d connections" % k, flush=True)
+        argv = [os.path.join(build, "echo-server"), "-c", str(k + 1000), "{port}"]
+        srv = Server(argv, logdir, "reference-scale")
+        try:
+            srv.start()
+            out = loadgen(lg, "scale", "-p", srv.port, "-s", srv.proc.pid, "-k", k,
+                          bound=SLACK + 60 + k / 100)
+        except (RuntimeError, OSError) as e:
+            out = {"error": str(e)}
+        finally:
+            srv.stop()
+        out["k"] = k
+        runs.append(out)
+    return runs
+
+
+def scale_table(runs):
+    rows = ["", "### The reference at scale", "",
+            "| connections | open s | PSS KiB/conn | kernel KiB/conn (stack, page tables, slab) "
+            "| new client p50 / p99 ms | reap after last close ms |",
+            "|---|---|---|---|---|---|"]
+    for r in runs:
+        if "error" in r:
+            rows.append("| %d | %s | | | | |" % (r["k"], r["error"]))
+            continue
+        rows.append("| %d | %.1f | %.1f | %.1f (%.1f, %.1f, %.1f) | %.1f / %.1f | %.1f%s |" % (
+            r["k"], r["open_s"], r["kib_per_conn"], r["kernel_kib_per_conn"],
+            r["kstack_kib_per_conn"], r["ptables_kib_per_conn"], r["slab_kib_per_conn"],
+            r["new_p50_ms"], r["new_p99_ms"], r["reap_ms"],
+            ", %d unreaped" % r["unreaped"] if r["unreaped"] else ""))
+    return "\n".join(rows) + "\n"
+
+
+def scale_chart(runs, out):
+    """Memory per connection and reap time against the connections held."""
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return
+    dat = os.path.join(out, "scale.dat")
+    with open(dat, "w") as f:
+        for r in ok:
+            f.write("%d %s %s %s %s\n" % (r["k"], r["kib_per_conn"], r["kernel_kib_per_conn"],
+                                          r["reap_ms"], r["new_p99_ms"]))
+    gp = ["set terminal pngcairo size 1200,450 font ',9'",
+          "set output '%s'" % os.path.join(out, "scale.png"),
+          "set multiplot layout 1,2 title 'echo-server holding K connections, one child each'",
+          "set xlabel 'connections held'", "set grid", "set key top left", "set yrange [0:*]",
+          "set title 'memory per connection (KiB)'",
+          "plot '%s' using 1:2 with linespoints title 'PSS of the server tree', "
+          "'' using 1:3 with linespoints title 'kernel: stack, page tables, slab (both ends)'" % dat,
+          "set title 'time (ms)'",
+          "plot '%s' using 1:4 with linespoints title 'reap after the last close', "
+          "'' using 1:5 with linespoints title 'new client p99 while held'" % dat,
+          "unset multiplot"]
+    script = os.path.join(out, "scale.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(gp) + "\n")
+    r = subprocess.run(["gnuplot", script], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        print("gnuplot failed: " + r.stderr.strip(), file=sys.stderr)
+
+
+def run_scale_only(args, cfg):
+    lg = os.path.join(args.build, "bench", "loadgen")
+    logdir = os.path.join(args.out, "logs")
+    os.makedirs(logdir, exist_ok=True)
+    runs = measure_scale(lg, cfg, args.build, logdir)
+    with open(os.path.join(args.out, "scale.json"), "w") as f:
+        json.dump(runs, f, indent=1)
+    text = scale_table(runs)
+    print(text)
+    scale_chart(runs, args.out)
+    print("wrote %s/scale.json, scale.png" % args.out)
+
+
 def run(args, cfg):
     lg = os.path.join(args.build, "bench", "loadgen")
     out = args.out
@@ -388,6 +492,7 @@ def run(args, cfg):
 
     cli = clients(args.build) if args.clients else {}
     measure_clients(lg, cfg, res, cli, servers(args.build)["reference"], logdir)
+    scale = measure_scale(lg, cfg, args.build, logdir) if args.scale else []
 
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -400,16 +505,18 @@ def run(args, cfg):
         # Variants given with --server are not peers: the targets ignore them.
         "peers": [n for n in names if n in servers(args.build) and n != "reference"],
         "clients": {n: res.summary("clients", n, "client") for n in cli},
+        "scale": scale,
     }
     data["targets"] = targets(data)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(data, f, indent=1)
-    text = table(data)
+    text = table(data) + (scale_table(scale) if scale else "")
     with open(os.path.join(out, "table.md"), "w") as f:
         f.write(text)
     print(text)
     chart(data, out)
-    print("wrote %s/results.json, table.md, chart.png" % out)
+    scale_chart(scale, out)
+    print("wrote %s/results.json, table.md, chart.png%s" % (out, ", scale.png" if scale else ""))
 
 
 def machine():
@@ -577,13 +684,20 @@ def main():
     ap.add_argument("--only", help="measure only these servers (comma-separated names)")
     ap.add_argument("--no-clients", dest="clients", action="store_false",
                     help="skip the client benchmark")
+    ap.add_argument("--no-scale", dest="scale", action="store_false",
+                    help="skip the run at scale (1,000 to 25,000 held connections)")
+    ap.add_argument("--scale-only", action="store_true",
+                    help="only the run at scale: writes scale.json and scale.png")
     args = ap.parse_args()
     cfg = dict(QUICK if args.quick else FULL)
     if args.reps:
         cfg["reps"] = args.reps
     args.out = args.out or os.path.join(args.build, "bench")
     become_subreaper()
-    run(args, cfg)
+    if args.scale_only:
+        run_scale_only(args, cfg)
+    else:
+        run(args, cfg)
 
 
 if __name__ == "__main__":

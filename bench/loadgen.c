@@ -6,6 +6,9 @@
  *   loadgen ping  -p PORT [-n ROUNDS]               1-byte round trips, TCP_NODELAY
  *   loadgen hold  -p PORT -s SERVERPID [-k K]       K held connections: PSS, reap
  *                                                   ("unreaped": children left at 2*WAITSECS)
+ *   loadgen scale -p PORT -s SERVERPID [-k K]       K connections held by several processes
+ *                                                   (epoll): PSS, kernel memory, a new client's
+ *                                                   latency while held, reap after the last close
  *   loadgen fork  [-t SECS]                         floor: fork+_exit+waitpid
  *   loadgen floor-bw  [-n BYTES]                    floor: one-way loopback sender+sink
  *   loadgen floor-rtt [-n ROUNDS]                   floor: 1-byte RTT between two threads
@@ -20,6 +23,7 @@
 #define _GNU_SOURCE	/* sched_setaffinity(): where the two ends of a round trip run */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -30,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -603,6 +608,237 @@ static void run_hold(pid_t server, int k)
 	free(fds);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* ---- scale: K connections held by several processes ---- */
+
+/* The hard RLIMIT_NOFILE here is 20,000: each worker holds at most this. */
+#define SCALE_PER_WORKER 10000
+/* New clients timed, one after another, while the K are held. */
+#define SCALE_PROBES 200
+/* linux/in.h: choose the port at connect(), not at bind(). */
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+/* KiB in /proc/meminfo: the kernel's own memory that grows per connection. */
+struct kmem {
+	long kstack, ptables, slab;
+};
+
+static void read_kmem(struct kmem *m)
+{
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	memset(m, 0, sizeof *m);
+	if (f == NULL)
+		fail("/proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "KernelStack: %ld", &m->kstack) != 1
+		    && sscanf(line, "PageTables: %ld", &m->ptables) != 1)
+			(void)sscanf(line, "Slab: %ld", &m->slab);
+	fclose(f);
+}
+
+/* A socket connected to the target from 127.0.0.(2 + w) when the target is
+ * 127.0.0.1: each worker has a source address, so a range of ephemeral ports,
+ * of its own, and 25,000 connections do not exhaust one range. */
+static int dial_from(int w)
+{
+	struct sockaddr_in *t = (struct sockaddr_in *)&target, src;
+	int fd, on = 1;
+
+	if (target.ss_family != AF_INET || t->sin_addr.s_addr != htonl(INADDR_LOOPBACK))
+		return dial();
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	bound_waits(fd);
+	memset(&src, 0, sizeof src);
+	src.sin_family = AF_INET;
+	src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + (unsigned)w % 250);
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on) < 0
+	    || bind(fd, (struct sockaddr *)&src, sizeof src) < 0
+	    || connect(fd, (struct sockaddr *)&target, targetlen) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* A worker: opens n connections, sends a byte on each and waits with epoll
+ * until every one has come back; says 'r' on up (or 'e' and why on stderr),
+ * holds them until a byte comes on down, closes them all and sends the time
+ * of its last close on up. */
+static void scale_worker(int w, int n, int up, int down)
+{
+	struct epoll_event ev, evs[256];
+	int *fds = malloc((size_t)n * sizeof *fds), ep, i = 0, echoed = 0;
+	double end, t;
+	char c;
+
+	ep = epoll_create1(0);
+	if (fds == NULL || ep < 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		fds[i] = dial_from(w);
+		if (fds[i] < 0 || write(fds[i], "x", 1) != 1)
+			goto fail;
+		ev.events = EPOLLIN;
+		ev.data.fd = fds[i];
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			goto fail;
+	}
+	end = now() + wait_bound * 4;
+	while (echoed < n && now() < end) {
+		int m = epoll_wait(ep, evs, 256, 100);
+
+		for (i = 0; i < m; i++) {
+			if (read(evs[i].data.fd, &c, 1) != 1 || c != 'x') {
+				errno = EPROTO;
+				goto fail;
+			}
+			(void)epoll_ctl(ep, EPOLL_CTL_DEL, evs[i].data.fd, NULL);
+			echoed++;
+		}
+	}
+	if (echoed < n) {
+		errno = ETIMEDOUT;
+		goto fail;
+	}
+	if (write(up, "r", 1) != 1 || read(down, &c, 1) != 1)
+		_exit(1);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	t = now();
+	_exit(write(up, &t, sizeof t) == (ssize_t)sizeof t ? 0 : 1);
+fail:
+	fprintf(stderr, "loadgen scale: worker %d: connection %d of %d: %s\n",
+		w, i + 1, n, why(errno));
+	(void)write(up, "e", 1);
+	_exit(1);
+}
+
+/* Children still listed by the kernel (zombies included) under server. */
+static size_t children_left(pid_t server)
+{
+	char path[64], buf[4096];
+	size_t n = 0, i;
+	ssize_t r;
+	int fd, in_word = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)server, (long)server);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		fail("%s: %s", path, strerror(errno));
+	while ((r = read(fd, buf, sizeof buf)) > 0)
+		for (i = 0; i < (size_t)r; i++) {
+			n += !in_word && buf[i] != ' ';
+			in_word = buf[i] != ' ';
+		}
+	close(fd);
+	return n;
+}
+
+static void run_scale(pid_t server, int k)
+{
+	int workers = (k + SCALE_PER_WORKER - 1) / SCALE_PER_WORKER, w, i;
+	int (*up)[2] = calloc((size_t)workers, sizeof *up), (*down)[2] = calloc((size_t)workers, sizeof *down);
+	pid_t *pids = calloc((size_t)workers, sizeof *pids);
+	double lat[SCALE_PROBES], t0, t_up, t_last = 0, t_gone, end;
+	struct kmem m0, m1;
+	size_t nprocs0, nprocs, kids, left;
+	long pss0, pss;
+	char c;
+
+	if (up == NULL || down == NULL || pids == NULL)
+		fail("out of memory");
+	if (kill(server, 0) < 0)
+		fail("server pid %ld: %s", (long)server, strerror(errno));
+	end = now() + wait_bound;
+	while (children_left(server) > 0 && now() < end)
+		pause_ms(10);
+	read_kmem(&m0);
+	pss0 = tree_pss(server, &nprocs0);
+	t0 = now();
+	for (w = 0; w < workers; w++) {
+		int n = k / workers + (w < k % workers);
+
+		if (pipe(up[w]) < 0 || pipe(down[w]) < 0)
+			fail("pipe: %s", strerror(errno));
+		pids[w] = fork();
+		if (pids[w] < 0)
+			fail("fork: %s", strerror(errno));
+		if (pids[w] == 0)
+			scale_worker(w, n, up[w][1], down[w][0]);
+	}
+	for (w = 0; w < workers; w++)
+		if (read(up[w][0], &c, 1) != 1 || c != 'r') {
+			for (i = 0; i < workers; i++)
+				kill(pids[i], SIGKILL);
+			fail("worker %d of %d could not open or echo its connections", w + 1, workers);
+		}
+	t_up = now() - t0;
+	kids = children_left(server);
+	read_kmem(&m1);
+	pss = tree_pss(server, &nprocs);
+	for (i = 0; i < SCALE_PROBES; i++) {
+		double t = now();
+		int fd = dial();
+
+		if (fd < 0 || echo_once(fd) < 0)
+			fail("new client %d while %d held: %s", i + 1, k, why(errno));
+		close(fd);
+		lat[i] = (now() - t) * 1e3;
+	}
+	qsort(lat, SCALE_PROBES, sizeof lat[0], cmp_double);
+	/* The probes' children must not count as held ones still to reap. */
+	end = now() + wait_bound;
+	while (children_left(server) > kids && now() < end)
+		pause_ms(1);
+	for (w = 0; w < workers; w++)
+		if (write(down[w][1], "c", 1) != 1)
+			fail("worker %d: %s", w + 1, strerror(errno));
+	for (w = 0; w < workers; w++) {
+		double t;
+
+		if (read(up[w][0], &t, sizeof t) != (ssize_t)sizeof t)
+			fail("worker %d did not close", w + 1);
+		if (t > t_last)
+			t_last = t;
+	}
+	end = t_last + 4 * wait_bound;
+	while ((left = children_left(server)) > 0 && now() < end)
+		pause_ms(0.2);
+	t_gone = now();
+	for (w = 0; w < workers; w++)
+		waitpid(pids[w], NULL, 0);
+	printf("{\"mode\":\"scale\",\"k\":%d,\"workers\":%d,\"open_s\":%.2f,"
+	       "\"children\":%zu,\"procs\":%zu,\"pss_idle_kib\":%ld,\"pss_kib\":%ld,"
+	       "\"kib_per_conn\":%.1f,\"kernel_kib_per_conn\":%.1f,"
+	       "\"kstack_kib_per_conn\":%.1f,\"ptables_kib_per_conn\":%.1f,"
+	       "\"slab_kib_per_conn\":%.1f,\"new_p50_ms\":%.2f,\"new_p99_ms\":%.2f,"
+	       "\"new_max_ms\":%.2f,\"reap_ms\":%.1f,\"unreaped\":%zu}\n",
+	       k, workers, t_up, kids, nprocs, pss0, pss, (double)(pss - pss0) / k,
+	       (double)((m1.kstack + m1.ptables + m1.slab) - (m0.kstack + m0.ptables + m0.slab)) / k,
+	       (double)(m1.kstack - m0.kstack) / k, (double)(m1.ptables - m0.ptables) / k,
+	       (double)(m1.slab - m0.slab) / k, lat[SCALE_PROBES / 2],
+	       lat[SCALE_PROBES * 99 / 100], lat[SCALE_PROBES - 1],
+	       (t_gone - t_last) * 1e3, left);
+	free(up);
+	free(down);
+	free(pids);
+}
+
 /* ---- ping, and the two-thread floor ---- */
 
 /*
@@ -637,13 +873,6 @@ static void pin_tree(pid_t root, int cpu, cpu_set_t *all)
 		else
 			sched_setaffinity(t[i], sizeof *all, all);
 	free(t);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static int round_trip(int fd)
@@ -741,7 +970,7 @@ static void run_fork(double secs)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loadgen rate|bulk|ping|hold|fork|floor-bw|floor-rtt|gen|check\n"
+	fprintf(stderr, "usage: loadgen rate|bulk|ping|hold|scale|fork|floor-bw|floor-rtt|gen|check\n"
 		"  [-H HOST] [-p PORT] [-c WORKERS] [-t SECS] [-n BYTES|ROUNDS]\n"
 		"  [-k CONNS] [-s SERVERPID] [-T WAITSECS]\n");
 	exit(2);
@@ -780,7 +1009,8 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "fork") != 0)
 		pattern_init();
 	if (strcmp(mode, "rate") == 0 || strcmp(mode, "bulk") == 0
-	    || strcmp(mode, "ping") == 0 || strcmp(mode, "hold") == 0) {
+	    || strcmp(mode, "ping") == 0 || strcmp(mode, "hold") == 0
+	    || strcmp(mode, "scale") == 0) {
 		if (port == NULL)
 			usage();
 		set_target(host, port);
@@ -812,6 +1042,10 @@ int main(int argc, char **argv)
 		if (server <= 0)
 			usage();
 		run_hold(server, k);
+	} else if (strcmp(mode, "scale") == 0) {
+		if (server <= 0)
+			usage();
+		run_scale(server, k);
 	} else if (strcmp(mode, "fork") == 0)
 		run_fork(secs);
 	else if (strcmp(mode, "gen") == 0) {

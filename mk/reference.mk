@@ -51,3 +51,14 @@ portable-test: | deps
 	    echo "== $(PORTABLE_B)/unit/$${t%%:*} $${t#*:}"; \
 	    UNIT_TEST="$${t#*:}" $(PORTABLE_B)/unit/$${t%%:*} || exit 1; done
 	$(MAKE) --no-print-directory B=$(PORTABLE_B) CFLAGS='$(CFLAGS) -DECHO_PORTABLE' integration
+
+# The reference at scale (tests/scale): SCALE_CONNS connections held at once
+# by several load processes, one child each; not part of `make test`, it
+# takes most of the machine's pids for a minute.
+SCALE_CONNS ?= 25000
+
+.PHONY: scale-test
+scale-test: $(PROGS) $(B)/bench/loadgen
+	SCALE_CONNS=$(SCALE_CONNS) LOADGEN='$(abspath $(B))/bench/loadgen' \
+	ECHO_SERVER='$(abspath $(B))/echo-server' ECHO_CLIENT='$(abspath $(B))/echo-client' \
+	$(PYTHON) -m pytest -p no:cacheprovider -s tests/scale
