@@ -23,6 +23,11 @@ PYTHON  ?= $(shell for p in python3 /usr/bin/python3; do \
              $$p -c 'import pytest' >/dev/null 2>&1 && { echo $$p; exit; }; done; \
              echo /usr/bin/python3)
 
+# The scripts make runs (tests/mutants, demo/, ci/valgrind-logs.py) import
+# the suite's package, and demo/ the mutants' verdict module, from the tree;
+# pytest finds them through pytest.ini's pythonpath instead.
+export PYTHONPATH := $(CURDIR)/tests/integration:$(CURDIR)/tests/mutants$(if $(PYTHONPATH),:$(PYTHONPATH))
+
 # Every symbol resolved at start-up: with lazy binding, each child's first
 # call of a libc function writes the GOT, and that page is copied into the
 # child (bench/README.md has what each choice here saves).  STATIC=1 links

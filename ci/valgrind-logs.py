@@ -27,8 +27,8 @@ import collections
 import pathlib
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "integration"))
-from echo_conformance.valgrind import read_logs  # noqa: E402  (found through the path just set)
+# The suite's package, through PYTHONPATH (make sets it).
+from echo_conformance.valgrind import read_logs
 
 SHOWN_NAMED = 20
 SHOWN_IN_FULL = 3

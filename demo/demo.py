@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "mutants"))
-import verdict  # noqa: E402  (found through the path set just above)
+# tests/mutants/verdict.py, through PYTHONPATH (make sets it).
+import verdict
 
 # The stages in order: name, program (under the build directory), what it is.
 STAGES = [

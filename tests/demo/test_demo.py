@@ -21,8 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("BUILD", ROOT / "build")).resolve()
 DEMO = ROOT / "demo" / "demo.py"
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-from echo_conformance import procfs  # noqa: E402  (found through the path set just above)
+from echo_conformance import procfs
 
 FIVE = 5    # connections of the five-connection client
 

@@ -2,6 +2,7 @@
 verdicts of the memory clauses (SPEC.md, "Memory checking") and of
 ci/valgrind-logs.py, which reads logs with the same judge."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -111,8 +112,10 @@ def test_no_log_means_not_run(tmp_path):
 
 
 def ci_judge(logs):
+    # The script finds the suite's package as under make: through PYTHONPATH.
+    env = {**os.environ, "PYTHONPATH": str(spec.SPEC_PATH.parent.parent)}
     return subprocess.run([sys.executable, str(ROOT / "ci" / "valgrind-logs.py"), str(logs)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env=env)
 
 
 @pytest.mark.parametrize("killed, fails", [(False, True), (True, False)])

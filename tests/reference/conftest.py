@@ -3,15 +3,10 @@ own build/echo-server on an ephemeral loopback port and stops its whole
 process group afterwards, whatever happened.
 """
 import resource
-import sys
-from pathlib import Path
 
 import pytest
 
-# The conformance suite's /proc and process helpers, reused as they are.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-
-import refkit  # noqa: E402
+import refkit
 
 
 def pytest_configure(config):
