@@ -1,0 +1,39 @@
+"""echo-conformance grade SUBMISSIONS_DIR --out RESULTS_DIR [--config FILE] [--jobs N]"""
+
+import argparse
+import os
+import signal
+import sys
+
+from . import config as grading_config
+from . import runner
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="echo-conformance grade",
+        description="Build and judge every submission (one subdirectory each) in a sandbox; "
+                    "reports in RESULTS_DIR. An interrupted run resumes where it stopped.")
+    parser.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    parser.add_argument("--out", required=True, metavar="RESULTS_DIR")
+    parser.add_argument("--config", metavar="FILE", help="grading config, .toml or .ini")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="submissions graded at once (default: the number of CPUs)")
+    args = parser.parse_args(argv)
+    config = grading_config.load(args.config)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        docs = runner.grade_all(args.submissions, args.out, config, args.jobs)
+    except KeyboardInterrupt:
+        print("echo-conformance grade: interrupted; run it again to resume", file=sys.stderr)
+        return 130
+    print(f"{len(docs)} submissions graded: {os.path.join(args.out, 'index.html')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

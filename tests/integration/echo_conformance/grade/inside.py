@@ -1,0 +1,183 @@
+"""What runs inside one submission's sandbox, as the sandbox's root: build the
+submission as its own uid, check that its server listens at all, then run the
+suite against it.  Everything it learns goes to /out as files; the grader,
+outside, turns them into reports.
+
+A server that never listens is found here in seconds, once, instead of by
+every server test waiting for it in turn."""
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .. import net
+from .. import server as suite_server
+from . import sandbox
+
+OUT = Path(sandbox.OUT)
+SUITE_TESTS = Path(__file__).resolve().parents[1] / "tests"
+PROBE_INTERVAL = 0.05
+KILL_TRIES = 200
+
+
+def _run_logged(argv, log_path, timeout):
+    """argv with its output in log_path; (exit status or None on timeout, seconds)."""
+    start = time.monotonic()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            rc = None
+    return rc, time.monotonic() - start
+
+
+def _keep_head(path, limit):
+    """Cut a log to its first limit bytes, saying so."""
+    if path.exists() and path.stat().st_size > limit:
+        size = path.stat().st_size
+        with open(path, "r+b") as f:
+            f.truncate(limit)
+            f.seek(limit)
+            f.write(f"\n[... {size - limit} more bytes not kept]\n".encode())
+
+
+def build(job, limits):
+    log = OUT / "build.log"
+    argv = sandbox.command(job["uid"], limits, ["/bin/sh", "-c", job["build"]])
+    rc, seconds = _run_logged(argv, log, job["build_timeout"])
+    end_submission(job["uid"])         # a build may leave processes behind too
+    _keep_head(log, job["keep_bytes"])
+    if rc is None:
+        return {"ok": False, "seconds": seconds,
+                "reason": f"the build did not end within {job['build_timeout']} s"}
+    if rc != 0:
+        return {"ok": False, "seconds": seconds,
+                "reason": f"the build ({job['build']}) failed with "
+                          f"{suite_server.describe_status(rc)}"}
+    return {"ok": True, "seconds": seconds, "reason": ""}
+
+
+def _listening(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def end_submission(uid):
+    """SIGKILL every process of the submission's uid, double-forked or not.
+    kill(-1) with that real uid reaches all of them in one system call (no
+    fork can slip between), and needs no fork of ours, which a fork bomb at
+    the process limit would refuse.  The saved uid stays root, to come back.
+    The uid is this sandbox's alone; the PID namespace holds nothing else."""
+    for _ in range(KILL_TRIES):
+        if not _uid_processes(uid):
+            return
+        os.setresuid(uid, uid, 0)
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        finally:
+            os.setresuid(0, 0, 0)
+        time.sleep(PROBE_INTERVAL)
+
+
+def _uid_processes(uid):
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    found.append(int(entry.name))
+            except FileNotFoundError:
+                pass
+    return found
+
+
+def probe_server(job, limits):
+    """Start the server once, alone, and wait a bounded time for it to
+    listen; then end it and all it started."""
+    port = net.free_port()
+    program = shlex.split(job["server"].replace("{port}", str(port)))
+    log = OUT / "server-stderr.log"
+    argv = sandbox.command(job["uid"], limits, program, file_mib=job["probe_file_mib"])
+    start = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        try:
+            while True:
+                if _listening(port):
+                    return {"ok": True, "seconds": time.monotonic() - start, "reason": ""}
+                if proc.poll() is not None:
+                    return {"ok": False, "seconds": time.monotonic() - start,
+                            "reason": "the server exited with "
+                                      f"{suite_server.describe_status(proc.returncode)} "
+                                      "before listening"}
+                if time.monotonic() - start > job["listen_timeout"]:
+                    return {"ok": False, "seconds": time.monotonic() - start,
+                            "reason": f"the server did not listen on 127.0.0.1 port {port} "
+                                      f"within {job['listen_timeout']:g} s"}
+                time.sleep(PROBE_INTERVAL)
+        finally:
+            end_submission(job["uid"])
+            proc.wait()
+            _keep_head(log, job["keep_bytes"])
+
+
+def suite(job, limits, sides):
+    """The conformance suite against the sides that can be graded."""
+    def wrap(cmd):
+        return shlex.join(sandbox.command(job["uid"], limits, shlex.split(cmd)))
+    argv = [sys.executable, "-m", "pytest", "-c", "/dev/null", "--rootdir", "/tmp",
+            "-p", "no:cacheprovider", "-p", "no:echo_conformance",
+            "-p", "echo_conformance.plugin", str(SUITE_TESTS), "-q", "-rN",
+            "-m", " or ".join(sides), "--timeout-scale", str(job["timeout_scale"]),
+            "--conformance-json", str(OUT / "suite.json"), *job["suite_args"]]
+    if "server" in sides:
+        argv += ["--server-cmd", wrap(job["server"])]
+    if "client" in sides:
+        argv += ["--client-cmd", wrap(job["client"])]
+    rc, seconds = _run_logged(argv, OUT / "suite.log", None)
+    return {"exit": rc, "seconds": seconds}
+
+
+def copy_submission(uid):
+    """The submission's writable copy, owned by the uid that builds and runs it."""
+    shutil.copytree(sandbox.SRC, sandbox.SUB, symlinks=True)
+    for root, dirs, files in os.walk(sandbox.SUB):
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            os.lchown(name, uid, uid)
+
+
+def main():
+    job = json.loads((OUT / "job.json").read_text())
+    limits = sandbox.Limits(**job["limits"])
+    copy_submission(job["uid"])
+    state = {"build": build(job, limits), "sides": {}}
+    if state["build"]["ok"]:
+        runnable = []
+        for side in job["sides"]:
+            check = probe_server(job, limits) if side == "server" else {"ok": True, "reason": ""}
+            state["sides"][side] = check
+            if check["ok"]:
+                runnable.append(side)
+        if runnable:
+            state["suite"] = suite(job, limits, runnable)
+    (OUT / "inside.json").write_text(json.dumps(state, indent=2))
+
+
+if __name__ == "__main__":
+    main()
