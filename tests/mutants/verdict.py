@@ -13,6 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # The suite's package, through PYTHONPATH (make sets it).
 from echo_conformance import spec
+from echo_conformance.budget import RUN_BUDGET
+from echo_conformance.settings import VALGRIND_SLOWDOWN
 
 CLAUSES = spec.load()
 PYTHON = os.environ.get("PYTHON", "/usr/bin/python3")
@@ -24,11 +26,25 @@ MARKER = "ECHO_CONFORMANCE_RUN"
 NOT_PASSED = ("failed", "not judged", "warned")
 
 
-def run(side, argv, select=None, extra=(), timeout=600):
+def time_limit(extra):
+    """Seconds after which run() gives up on the suite: twice the budget
+    the suite gives itself for these options (--timeout-scale, --valgrind),
+    so that only a suite that fails to bound its own run reaches it."""
+    scale = 1.0
+    for option, value in zip(extra, list(extra[1:]) + [None]):
+        if option == "--timeout-scale" and value is not None:
+            scale = float(value)        # the last one counts, as for pytest
+    if "--valgrind" in extra:
+        scale *= VALGRIND_SLOWDOWN
+    return 2 * RUN_BUDGET * scale
+
+
+def run(side, argv, select=None, extra=(), timeout=None):
     """Run the suite's `side` tests ("server" or "client") against argv (a
     list whose items may hold {host} and {port}).  select: clause ids to
-    keep (all when None); extra: more pytest options.  Returns {"status":
-    exit status or None when it ran over timeout seconds, "clauses": {id:
+    keep (all when None); extra: more pytest options; timeout: seconds,
+    time_limit(extra) when None.  Returns {"status": exit status or None
+    when it ran over its time, "clauses": {id:
     verdict}, "reasons": {id: reason}, "tail": last lines of pytest's
     output, "left": the processes of this run found still running after it
     ("PID (comm)"), which are then killed}."""
@@ -46,7 +62,7 @@ def run(side, argv, select=None, extra=(), timeout=600):
         with subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, start_new_session=True) as suite:
             try:
-                output, _ = suite.communicate(timeout=timeout)
+                output, _ = suite.communicate(timeout=timeout or time_limit(list(extra)))
                 status = suite.returncode
             except subprocess.TimeoutExpired:
                 output, status = interrupt(suite), None
