@@ -30,6 +30,7 @@ main(int argc, char **argv)
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sin, sizeof sin) < 0 ||
 	    listen(lfd, SOMAXCONN) < 0)
 		die("listen");
+	exit_on_sigterm();
 	say_listening(lfd);
 	serve_forever(lfd, reap_all, echo_and_exit);
 }

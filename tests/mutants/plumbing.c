@@ -83,6 +83,13 @@ stop(int signo)
 	_exit(0);
 }
 
+void
+exit_on_sigterm(void)
+{
+	if (set_handler(SIGTERM, stop) < 0)
+		die("sigaction");
+}
+
 int
 listen_from_args(int argc, char **argv)
 {
@@ -91,8 +98,7 @@ listen_from_args(int argc, char **argv)
 	lfd = tcp_listen("127.0.0.1", port_from_args(argc, argv), SOMAXCONN, &gaierr);
 	if (lfd < 0)
 		socket_failed("listen", gaierr);
-	if (set_handler(SIGTERM, stop) < 0)
-		die("sigaction");
+	exit_on_sigterm();
 	say_listening(lfd);
 	return lfd;
 }

@@ -24,11 +24,16 @@ const char *port_from_args(int argc, char **argv);
  * listen_from_args: for "PROG [PORT]", listen on 127.0.0.1:PORT (port 0,
  * the default, lets the kernel choose) with the reference's tcp_listen(),
  * then say "PROG: listening on 127.0.0.1:N" on stderr as the reference does.
- * SIGTERM then ends the program with status 0, a clean shutdown (S-LIFE-6),
- * as it does the reference.
+ * and exit_on_sigterm().
  * Exits 2 on a usage error, 1 when the socket cannot be had.
  */
 int listen_from_args(int argc, char **argv);
+
+/*
+ * exit_on_sigterm: from now on SIGTERM ends the program with status 0, a
+ * clean shutdown (S-LIFE-6), as it ends the reference.
+ */
+void exit_on_sigterm(void);
 
 /* connect_from_args: for "PROG HOST PORT", a connected socket; exits like above. */
 int connect_from_args(int argc, char **argv);
