@@ -78,7 +78,7 @@ clean:
 # on its first object.  The build-only goals never call apt: a packager's
 # build runs offline, and plain `make` needs nothing but make and cc.
 # Sub-makes (MAKELEVEL > 0) and `make -n` skip it.
-BUILD_ONLY_GOALS = all install uninstall clean deps deb
+BUILD_ONLY_GOALS = all install uninstall clean deps deb installcheck
 ifeq ($(MAKELEVEL)$(findstring n,$(firstword -$(MAKEFLAGS))),0)
 ifneq ($(filter-out $(BUILD_ONLY_GOALS),$(MAKECMDGOALS)),)
 $(shell ci/install-deps.sh >&2)

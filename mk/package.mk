@@ -8,6 +8,9 @@
 #   make deb     $(B)/echo-kit_VERSION_ARCH.deb, built with dpkg-deb alone:
 #                no network, no root, no dpkg-dev
 #   make deb-lint  builds it, then lintian: any error or warning fails
+#   make installcheck PREFIX=...   the installed kit, from a scratch folder:
+#                echo-conformance against the installed echo-server, and
+#                pytest -p echo_conformance beside a test of its own
 #
 # Both need only make, a C compiler, python3 (the .dist-info's RECORD) and
 # (deb) dpkg-deb and binutils; neither calls apt, so that a packager's
@@ -40,7 +43,7 @@ DEB_CFLAGS   = -g -O2 -ffile-prefix-map=$(CURDIR)=. -fstack-protector-strong \
 # commit give the same package.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 
-.PHONY: install uninstall deb deb-lint
+.PHONY: install uninstall deb deb-lint installcheck
 # The package's files are its modules, the test modules and SPEC.md, as
 # they are in the tree (the top-level SPEC.md is a link to its copy there).
 install: $(PROGS)
@@ -87,3 +90,13 @@ deb:
 
 deb-lint: deb
 	lintian --fail-on error,warning $(DEB)
+
+# Only what is installed, from a folder that is not this tree, so that
+# nothing here (pytest.ini, conftest.py, build/) can stand in for it.
+installcheck:
+	@dir=$$(mktemp -d) && cd "$$dir" && export PYTHONPATH='$(PYTHONDIR)' && \
+	$(BINDIR)/echo-conformance --server '$(BINDIR)/echo-server {port}' && \
+	printf 'def test_own():\n    pass\n' >test_own.py && \
+	python3 -m pytest -p echo_conformance -p no:cacheprovider \
+	    --server-cmd '$(BINDIR)/echo-server {port}' --only-clauses S-ECHO-1,S-REAP-2; \
+	status=$$?; rm -rf "$$dir"; exit $$status
