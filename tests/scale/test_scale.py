@@ -53,8 +53,10 @@ def held():
     try:
         proc = subprocess.run(
             [LOADGEN, "scale", "-p", str(server.port), "-s", str(server.pid),
-             "-k", str(CONNS), "-T", str(refkit.scaled(15))],
-            capture_output=True, text=True, timeout=refkit.scaled(120 + CONNS / 100))
+             "-k", str(CONNS), "-T", str(refkit.scaled(30))],
+            # Opening takes about a minute on a quiet machine; on a shared,
+            # crowded one many times that.
+            capture_output=True, text=True, timeout=refkit.scaled(300 + CONNS / 20))
         print(proc.stdout, proc.stderr)
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         result["server_alive"] = server.proc.poll() is None
