@@ -675,21 +675,51 @@ static int dial_from(int w)
 	return fd;
 }
 
+/* Reads the echoes that have come back within ms milliseconds, adding them
+ * to *echoed.  Returns 0, or -1 with errno on a wrong or failed echo. */
+static int collect_echoes(int ep, int *echoed, int ms)
+{
+	struct epoll_event evs[256];
+	int m = epoll_wait(ep, evs, 256, ms), i;
+	char c;
+
+	for (i = 0; i < m; i++) {
+		ssize_t r = read(evs[i].data.fd, &c, 1);
+
+		if (r != 1 || c != 'x') {
+			if (r >= 0)
+				errno = EPROTO;	/* EOF or a wrong byte */
+			return -1;
+		}
+		(void)epoll_ctl(ep, EPOLL_CTL_DEL, evs[i].data.fd, NULL);
+		(*echoed)++;
+	}
+	return 0;
+}
+
+/* Connections a worker may have opened beyond those echoed: the rest wait
+ * in connect().  Running ahead of the server's forks would overflow its
+ * listen queue, and every dropped SYN costs its client a second or more. */
+#define SCALE_AHEAD 512
+
 /* A worker: opens n connections, sends a byte on each and waits with epoll
  * until every one has come back; says 'r' on up (or 'e' and why on stderr),
  * holds them until a byte comes on down, closes them all and sends the time
  * of its last close on up. */
 static void scale_worker(int w, int n, int up, int down)
 {
-	struct epoll_event ev, evs[256];
+	struct epoll_event ev;
 	int *fds = malloc((size_t)n * sizeof *fds), ep, i = 0, echoed = 0;
-	double end, t;
+	double end = now() + wait_bound * 4 + n / 100.0, t;
 	char c;
 
 	ep = epoll_create1(0);
 	if (fds == NULL || ep < 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
+		while (i - echoed > SCALE_AHEAD && now() < end)
+			if (collect_echoes(ep, &echoed, 100) < 0)
+				goto fail;
 		fds[i] = dial_from(w);
 		if (fds[i] < 0 || write(fds[i], "x", 1) != 1)
 			goto fail;
@@ -698,22 +728,13 @@ static void scale_worker(int w, int n, int up, int down)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
 			goto fail;
 	}
-	end = now() + wait_bound * 4;
-	while (echoed < n && now() < end) {
-		int m = epoll_wait(ep, evs, 256, 100);
-
-		for (i = 0; i < m; i++) {
-			if (read(evs[i].data.fd, &c, 1) != 1 || c != 'x') {
-				errno = EPROTO;
-				goto fail;
-			}
-			(void)epoll_ctl(ep, EPOLL_CTL_DEL, evs[i].data.fd, NULL);
-			echoed++;
-		}
-	}
+	while (echoed < n && now() < end)
+		if (collect_echoes(ep, &echoed, 100) < 0)
+			goto fail;
 	if (echoed < n) {
-		errno = ETIMEDOUT;
-		goto fail;
+		fprintf(stderr, "loadgen scale: worker %d: %d of %d echoed in time\n", w, echoed, n);
+		(void)write(up, "e", 1);
+		_exit(1);
 	}
 	if (write(up, "r", 1) != 1 || read(down, &c, 1) != 1)
 		_exit(1);
