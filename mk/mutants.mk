@@ -2,8 +2,11 @@
 # each a correct program but for one defect, and `make mutants`, which runs
 # the whole conformance suite against each and checks that it is rejected
 # for exactly the clauses tests/mutants/expect.tsv names, while the correct
-# implementations (the reference, servers of six other designs, the real
-# peers) pass, and that no run leaves a process behind.
+# implementations (the reference; servers built on poll(), threads, a
+# signalfd, a self-pipe, a double fork, SIGCHLD ignored, a non-blocking
+# accept with naps, slow writes; the real peers) pass, and that no run
+# leaves a process behind.  Each row is a whole suite run for its side,
+# so the table takes about 20 minutes on a quiet 2-core machine.
 #
 #   make mutants                      all rows of expect.tsv
 #   make mutants ONLY='stage* poll-*'  only the rows whose name matches a pattern
