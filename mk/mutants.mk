@@ -5,8 +5,9 @@
 # implementations (the reference; servers built on poll(), threads, a
 # signalfd, a self-pipe, a double fork, SIGCHLD ignored, a non-blocking
 # accept with naps, slow writes; the real peers) pass, and that no run
-# leaves a process behind.  Each row is a whole suite run for its side,
-# so the table takes about 20 minutes on a quiet 2-core machine.
+# leaves a process behind.  Each row is a whole suite run for its side:
+# about 30 s for a correct server on a quiet 2-core machine, up to the
+# suite's own budget (5 min x --timeout-scale) for a mutant.
 #
 #   make mutants                      all rows of expect.tsv
 #   make mutants ONLY='stage* poll-*'  only the rows whose name matches a pattern
