@@ -8,9 +8,11 @@
 #                          the suite against each, for every CC in SAN_CC
 #                          (default: gcc clang; SAN_CC=clang for one)
 #   make lint              cppcheck, clang-tidy, shellcheck, workflow schema
-#   make checks-selftest   plants a leak, an out-of-bounds write and a
-#                          cppcheck finding in scratch copies and shows that
-#                          valgrind, sanitize and lint each go red
+#   make checks-selftest   plants defects in scratch copies (a cppcheck
+#                          finding; per compiler, ASan and UBSan defects in
+#                          the server's forked child, a leak, a descriptor
+#                          left open) and shows that lint, sanitize and
+#                          valgrind each go red, and pass on a clean copy
 
 SAN_CC ?= gcc clang
 
