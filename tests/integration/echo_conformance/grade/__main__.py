@@ -24,6 +24,8 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="submissions graded at once (default: the number of CPUs)")
     args = parser.parse_args(argv)
+    if args.jobs > runner.UIDS_PER_GRADER:
+        parser.error(f"--jobs: at most {runner.UIDS_PER_GRADER}")
     config = grading_config.load(args.config)
     signal.signal(signal.SIGTERM, _interrupt)
     try:

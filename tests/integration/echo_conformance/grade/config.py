@@ -8,7 +8,7 @@ library only.  Every key is optional; an example is in docs/grading.md.
     sides = "server,client"
     timeout_scale = 1.0
     listen_timeout = 10          # seconds for a server to listen, else all its clauses fail
-    build_timeout = 120
+    build_timeout = 300
     [points]                     # per clause: by level, or by clause id
     MUST = 2
     SHOULD = 1
@@ -38,7 +38,7 @@ class Config:
     sides: tuple = ("server", "client")
     timeout_scale: float = 1.0
     listen_timeout: float = 10.0
-    build_timeout: float = 120.0
+    build_timeout: float = 300.0
     keep_bytes: int = 64 << 10      # of each log shown in the reports
     probe_file_mib: int = 1         # output a server may write while it is started alone
     suite_args: tuple = ()

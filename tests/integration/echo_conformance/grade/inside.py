@@ -21,8 +21,6 @@ from .. import net
 from .. import server as suite_server
 from . import sandbox
 
-OUT = Path(sandbox.OUT)
-SUITE_TESTS = Path(__file__).resolve().parents[1] / "tests"
 PROBE_INTERVAL = 0.05
 KILL_TRIES = 200
 
@@ -53,8 +51,8 @@ def _keep_head(path, limit):
 
 
 def build(job, limits):
-    log = OUT / "build.log"
-    argv = sandbox.command(job["uid"], limits, ["/bin/sh", "-c", job["build"]])
+    log = Path(job["out"]) / "build.log"
+    argv = sandbox.command(job["uid"], limits, ["/bin/sh", "-c", job["build"]], cwd=job["workdir"])
     rc, seconds = _run_logged(argv, log, job["build_timeout"])
     end_submission(job["uid"])         # a build may leave processes behind too
     _keep_head(log, job["keep_bytes"])
@@ -112,8 +110,9 @@ def probe_server(job, limits):
     listen; then end it and all it started."""
     port = net.free_port()
     program = shlex.split(job["server"].replace("{port}", str(port)))
-    log = OUT / "server-stderr.log"
-    argv = sandbox.command(job["uid"], limits, program, file_mib=job["probe_file_mib"])
+    log = Path(job["out"]) / "server-stderr.log"
+    argv = sandbox.command(job["uid"], limits, program, file_mib=job["probe_file_mib"],
+                           cwd=job["workdir"])
     start = time.monotonic()
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
@@ -138,34 +137,34 @@ def probe_server(job, limits):
 
 
 def suite(job, limits, sides):
-    """The conformance suite against the sides that can be graded."""
+    """The echo-conformance command against the sides that can be graded, one
+    test at a time: the grader runs several sandboxes at once instead."""
     def wrap(cmd):
-        return shlex.join(sandbox.command(job["uid"], limits, shlex.split(cmd)))
-    argv = [sys.executable, "-m", "pytest", "-c", "/dev/null", "--rootdir", "/tmp",
-            "-p", "no:cacheprovider", "-p", "no:echo_conformance",
-            "-p", "echo_conformance.plugin", str(SUITE_TESTS), "-q", "-rN",
-            "-m", " or ".join(sides), "--timeout-scale", str(job["timeout_scale"]),
-            "--conformance-json", str(OUT / "suite.json"), *job["suite_args"]]
-    if "server" in sides:
-        argv += ["--server-cmd", wrap(job["server"])]
-    if "client" in sides:
-        argv += ["--client-cmd", wrap(job["client"])]
-    rc, seconds = _run_logged(argv, OUT / "suite.log", None)
+        return shlex.join(sandbox.command(job["uid"], limits, shlex.split(cmd),
+                                          cwd=job["workdir"]))
+    out = Path(job["out"])
+    argv = [sys.executable, "-m", "echo_conformance", "--jobs", "1",
+            "--timeout-scale", str(job["timeout_scale"]), "--json", str(out / "suite.json"),
+            "--junit", str(out / "suite.xml")]       # each test's duration, for speed reports
+    for side in sides:
+        argv += [f"--{side}", wrap(job[side])]
+    argv += ["--", "-m", " or ".join(sides), *job["suite_args"]]
+    rc, seconds = _run_logged(argv, out / "suite.log", None)
     return {"exit": rc, "seconds": seconds}
 
 
-def copy_submission(uid):
+def copy_submission(job):
     """The submission's writable copy, owned by the uid that builds and runs it."""
-    shutil.copytree(sandbox.SRC, sandbox.SUB, symlinks=True)
-    for root, dirs, files in os.walk(sandbox.SUB):
+    shutil.copytree(job["src"], job["workdir"], symlinks=True)
+    for root, dirs, files in os.walk(job["workdir"]):
         for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-            os.lchown(name, uid, uid)
+            os.lchown(name, job["uid"], job["uid"])
 
 
-def main():
-    job = json.loads((OUT / "job.json").read_text())
+def run(job):
+    """Build, probe, suite; what happened in inside.json beside the job."""
     limits = sandbox.Limits(**job["limits"])
-    copy_submission(job["uid"])
+    copy_submission(job)
     state = {"build": build(job, limits), "sides": {}}
     if state["build"]["ok"]:
         runnable = []
@@ -176,8 +175,8 @@ def main():
                 runnable.append(side)
         if runnable:
             state["suite"] = suite(job, limits, runnable)
-    (OUT / "inside.json").write_text(json.dumps(state, indent=2))
+    (Path(job["out"]) / "inside.json").write_text(json.dumps(state, indent=2))
 
 
 if __name__ == "__main__":
-    main()
+    run(json.loads(Path(sys.argv[1]).read_text()))

@@ -101,7 +101,10 @@ td.name { text-align: left; white-space: nowrap; }
 .hist div { background: #1565c0; width: 24px; color: #fff; font-size: 10px; }
 """
 
+# Marks the body once the script has run, so that a headless browser's
+# dump of the page shows the script ran without error.
 SCRIPT = """
+document.body.setAttribute('data-ready', String(document.querySelectorAll('td.v').length));
 document.querySelectorAll('td.v').forEach(function (cell) {
   cell.addEventListener('click', function () {
     document.getElementById('detail').textContent = cell.getAttribute('title');

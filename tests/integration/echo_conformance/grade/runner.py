@@ -14,7 +14,8 @@ from .. import report, spec
 from . import reports, sandbox
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
-FIRST_UID = 61000          # one uid per job slot, so that RLIMIT_NPROC counts one submission
+UID_BASE = 100000          # uids of submissions: one per job slot, no user's
+UIDS_PER_GRADER = 256      # so that two graders at once (two courses) share none
 DONE = ".graded"           # in a submission's results: written last, so a rerun skips it
 WALL_MARGIN = 60           # seconds of the wall clock left for the build and the probe
 STOP = threading.Event()   # set on Ctrl-C or SIGTERM: no new submission starts
@@ -22,6 +23,12 @@ STOP = threading.Event()   # set on Ctrl-C or SIGTERM: no new submission starts
 
 class Interrupted(Exception):
     """The grader was stopped while this submission ran: it is graded again next time."""
+
+
+def first_uid():
+    """The first of this grader's uids, one per job slot, so that RLIMIT_NPROC
+    and kill(-1) reach one submission only."""
+    return UID_BASE + (os.getpid() % 10000) * UIDS_PER_GRADER
 
 
 def submissions(folder):
@@ -64,37 +71,53 @@ def _verdicts(config, inside, suite_json, outcome):
     return clauses
 
 
-def grade_one(src, out, config, slot):
-    """Build and judge one submission; its reports in out.  Returns its row."""
-    uid = FIRST_UID + slot
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    limits = dataclasses.replace(config.limits, wall_seconds=int(_wall(config)))
+def write_job(out, config, uid, limits, src, workdir, seen_as=None):
+    """What inside.py is to do, as a file in the results folder (out, which
+    inside.py sees as seen_as)."""
     job = {"uid": uid, "build": config.build, "server": config.server, "client": config.client,
            "sides": list(config.sides), "timeout_scale": config.timeout_scale,
            "listen_timeout": config.listen_timeout, "build_timeout": config.build_timeout,
            "keep_bytes": config.keep_bytes, "probe_file_mib": config.probe_file_mib,
-           "suite_args": list(config.suite_args), "limits": dataclasses.asdict(limits)}
+           "suite_args": list(config.suite_args), "limits": dataclasses.asdict(limits),
+           "src": str(src), "workdir": str(workdir), "out": str(seen_as or out)}
     (out / "job.json").write_text(json.dumps(job, indent=2))
+
+
+def read_job(out):
+    return _read_json(out / "job.json")
+
+
+def write_reports(name, out, config, outcome):
+    """conformance.json and Gradescope's results.json from what inside.py
+    left in out and how the sandbox ended; returns the first."""
+    inside = _read_json(out / "inside.json")
+    clauses = _verdicts(config, inside, _read_json(out / "suite.json"), outcome)
+    grading = {"seconds": round(outcome.seconds, 1), "timed_out": outcome.timed_out,
+               "limits_hit": outcome.events, "processes_left": outcome.leftovers,
+               "build": (inside or {}).get("build"), "sides": (inside or {}).get("sides", {}),
+               "suite": (inside or {}).get("suite")}
+    doc = {"submission": name, "server_cmd": config.server, "client_cmd": config.client,
+           "sides": list(config.sides), "grading": grading, "clauses": clauses}
+    (out / "conformance.json").write_text(json.dumps(doc, indent=2))
+    (out / "results.json").write_text(json.dumps(reports.gradescope(doc, config), indent=2))
+    return doc
+
+
+def grade_one(src, out, config, slot):
+    """Build and judge one submission in a sandbox; its reports in out."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    limits = dataclasses.replace(config.limits, wall_seconds=int(_wall(config)))
+    write_job(out, config, first_uid() + slot, limits, sandbox.SRC, sandbox.SUB, sandbox.OUT)
     os.environ["PYTHONPATH"] = str(PACKAGE_PARENT)
-    argv = [sys.executable, "-m", "echo_conformance.grade.inside"]
+    argv = [sys.executable, "-m", "echo_conformance.grade.inside", f"{sandbox.OUT}/job.json"]
     with open(out / "sandbox.log", "wb") as log:
         outcome = sandbox.run(f"echo-grade-{os.getpid()}-{slot}", src.resolve(), out, limits,
                               argv, log, env_keep=("PYTHONPATH", "PATH"))
     if STOP.is_set():
         raise Interrupted(src.name)
-    inside = _read_json(out / "inside.json")
-    suite_json = _read_json(out / "suite.json")
-    clauses = _verdicts(config, inside, suite_json, outcome)
-    grading = {"seconds": round(outcome.seconds, 1), "timed_out": outcome.timed_out,
-               "limits_hit": outcome.events, "processes_left": outcome.leftovers,
-               "build": (inside or {}).get("build"), "sides": (inside or {}).get("sides", {}),
-               "suite": (inside or {}).get("suite")}
-    doc = {"submission": src.name, "server_cmd": config.server, "client_cmd": config.client,
-           "sides": list(config.sides), "grading": grading, "clauses": clauses}
-    (out / "conformance.json").write_text(json.dumps(doc, indent=2))
-    (out / "results.json").write_text(json.dumps(reports.gradescope(doc, config), indent=2))
+    doc = write_reports(src.name, out, config, outcome)
     (out / DONE).write_text("")
     return doc
 
@@ -167,6 +190,9 @@ def grade_all(folder, out, config, jobs, progress_stream=sys.stderr):
     """Grade every submission under folder not graded yet; the class reports."""
     if why := sandbox.available():
         raise SystemExit(f"echo-conformance grade: {why}")
+    if PACKAGE_PARENT.is_relative_to("/tmp"):
+        raise SystemExit(f"echo-conformance grade: the suite ({PACKAGE_PARENT}) must not live "
+                         "under /tmp, which each sandbox replaces with its own")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     todo = submissions(folder)

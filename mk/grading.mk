@@ -1,0 +1,35 @@
+# The grader (tests/integration/echo_conformance/grade, docs/grading.md):
+# its sandbox on its own, then a small class of correct, broken and hostile
+# submissions graded in one command, its reports opened in headless Chromium.
+# Needs root (namespaces, cgroups, a uid per job), bubblewrap and chromium.
+#
+#   make grading                  about 5 to 10 minutes (the class's suite runs)
+#   make grading-sandbox          the sandbox alone, about 30 s
+#   make gradescope               Gradescope's autograder zip
+
+GRADING_PYTEST = PYTHONPATH=tests/integration $(PYTHON) -m pytest -p no:cacheprovider -q
+
+.PHONY: grading grading-sandbox
+grading-sandbox:
+	$(GRADING_PYTEST) tests/grading/test_sandbox.py
+
+grading:
+	$(GRADING_PYTEST) tests/grading
+
+# Gradescope's autograder zip: setup.sh and run_autograder at its top, the
+# suite's package beside them, the course's config (edit
+# packaging/gradescope/grading.toml first).  Upload it as the assignment's
+# autograder (docs/grading.md).
+GRADESCOPE_ZIP = $(B)/gradescope/autograder.zip
+
+.PHONY: gradescope
+gradescope:
+	rm -rf $(B)/gradescope/stage && mkdir -p $(B)/gradescope/stage
+	cp -p packaging/gradescope/setup.sh packaging/gradescope/run_autograder \
+	  packaging/gradescope/grading.toml $(B)/gradescope/stage/
+	cp -rp tests/integration/echo_conformance $(B)/gradescope/stage/
+	find $(B)/gradescope/stage -name __pycache__ -prune -exec rm -rf {} +
+	rm -f $(GRADESCOPE_ZIP)
+	cd $(B)/gradescope/stage && $(PYTHON) -m zipfile -c ../autograder.zip \
+	  setup.sh run_autograder grading.toml echo_conformance
+	@echo "gradescope: $(GRADESCOPE_ZIP)"

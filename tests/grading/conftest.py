@@ -1,0 +1,57 @@
+"""Fixtures of the grader's tests: a small class graded once per run with
+the `echo-conformance grade` command (as `python3 -m echo_conformance.grade`),
+from this tree's package."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_PARENT = ROOT / "tests" / "integration"
+sys.path.insert(0, str(PACKAGE_PARENT))
+GRADE_ENV = {**os.environ, "PYTHONPATH": str(PACKAGE_PARENT)}
+SCALE = float(os.environ.get("TIMEOUT_SCALE", "1"))
+
+# One of each kind a class holds: a correct server, a one-defect mutant,
+# and the hostile submissions the sandbox must contain.
+CLASS = ["reference-server", "nul-truncates", "sigterm-ignored", "double-fork-immortal",
+         "build-fails", "never-listens", "fork-bomb", "busy-loop", "stderr-flood"]
+# Timeouts doubled: these tests share the machine with others' heavy runs.
+CONFIG = f"""\
+[grade]
+sides = server
+listen_timeout = 10
+timeout_scale = {2 * SCALE}
+[points]
+MUST = 2
+SHOULD = 1
+S-ECHO-1 = 5
+"""
+
+
+def grade(submissions, out, config, jobs=2, timeout=1800):
+    return subprocess.run([sys.executable, "-m", "echo_conformance.grade", str(submissions),
+                           "--out", str(out), "--config", str(config), "--jobs", str(jobs)],
+                          env=GRADE_ENV, capture_output=True, text=True,
+                          timeout=timeout * SCALE)
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """The class, graded: (results folder, process result, expected verdicts)."""
+    base = tmp_path_factory.mktemp("grading")
+    subprocess.run([sys.executable, str(ROOT / "tests" / "grading" / "make_class.py"),
+                    str(base / "class"), "--only", ",".join(CLASS)], check=True)
+    config = base / "grading.ini"
+    config.write_text(CONFIG)
+    result = grade(base / "class", base / "results", config)
+    expected = json.loads((base / "class-expected.json").read_text())
+    return base, result, expected
+
+
+def conformance(base, name):
+    return json.loads((base / "results" / name / "conformance.json").read_text())
