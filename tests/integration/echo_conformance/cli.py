@@ -4,6 +4,7 @@ against any program.
     echo-conformance --server 'PROG {port}' [--client 'PROG {host} {port}']
                      [--only CLAUSE...] [--strict] [--json FILE] [--junit FILE]
     echo-conformance --list
+    echo-conformance grade SUBMISSIONS_DIR --out RESULTS_DIR [--config FILE] [--jobs N]
 
 The exit status is pytest's: 0 when every MUST clause (and with --strict
 every SHOULD clause) is met, 1 when one is not, 2 when interrupted, 4 on a
@@ -90,7 +91,11 @@ def pytest_argv(args, terminal):
 
 
 def main(argv=None):
-    args = parse(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["grade"]:       # a whole class: echo_conformance/grade, docs/grading.md
+        from .grade.__main__ import main as grade
+        return grade(argv[1:])
+    args = parse(argv)
     return int(pytest.main(pytest_argv(args, sys.stdout.isatty())))
 
 
