@@ -161,13 +161,23 @@ class Server:
         watch_wait, also wait until it waits for connections again; returns
         False when it does not within the timeout."""
         before = procfs.context_switches(self.pid)
-        os.kill(self.pid, signo)
+        if not self.signal(signo):
+            return False
         # Only a caught signal wakes the server; then wait until it has run
         # its handler and blocked again (bounded: it may already be busy).
         if procfs.catches(self.pid, signo):
             procs.wait_until(lambda: procfs.context_switches(self.pid) != before,
                              self.settings.scale)
         return not watch_wait or self.wait_idle()
+
+    def signal(self, signo):
+        """Send signo to the server; False when it is gone.  Safe from pid
+        reuse: the server is the suite's child, so its pid stays its own
+        until alive() (Popen.poll) reaps it."""
+        if not self.alive():
+            return False
+        os.kill(self.pid, signo)
+        return True
 
     def tree_socket_inodes(self):
         inodes = procfs.socket_inodes(self.pid)
@@ -272,9 +282,8 @@ class Server:
         """SIGTERM, as an administrator would; returns the exit status, or
         None when the server still runs after wait seconds (the timeout)."""
         self.stopping = True
-        if self.alive():
-            self.tree()     # remember who is there
-            os.kill(self.pid, signal.SIGTERM)
+        self.tree()     # remember who is there
+        self.signal(signal.SIGTERM)
         try:
             return self.popen.wait(self.timeout if wait is None else wait)
         except subprocess.TimeoutExpired:

@@ -2,7 +2,6 @@
 and no child outlives its connection.  A server without children passes
 trivially."""
 
-import os
 import signal
 
 import pytest
@@ -45,14 +44,14 @@ def test_no_zombie_after_children_end_while_the_server_is_stopped(server):
     # SIGCHLDs can only merge into one, and one run of its handler (or of
     # whatever it reaps with) must collect them all.
     socks, served_by = connect_and_echo(server, 8)
-    os.kill(server.pid, signal.SIGSTOP)
+    server.signal(signal.SIGSTOP)
     try:
         for sock in socks:
             sock.close()
         procs.wait_until(lambda: all(procfs.ended(p) for p in served_by), server.timeout,
                          progress=lambda: sum(procfs.ended(p) for p in served_by))
     finally:
-        os.kill(server.pid, signal.SIGCONT)
+        server.signal(signal.SIGCONT)
     server.assert_no_zombies(served_by)
 
 
