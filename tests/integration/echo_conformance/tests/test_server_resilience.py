@@ -21,6 +21,7 @@ def assert_serving(server, after):
 
 
 @pytest.mark.clause("S-RES-1")
+@pytest.mark.budget(120)       # a storm of 2000 connections, like the endurance run
 def test_server_survives_thousands_of_resets(server, timeout):
     baseline = server.live_tree()
     for _ in range(RESETS):
