@@ -20,8 +20,8 @@ def assert_serving(server, after):
     net.echo(server.connect(), b"still there?\n", f"the echo for a new client after {after}")
 
 
-@pytest.mark.clause("S-RES-1")
 @pytest.mark.budget(120)       # a storm of 2000 connections, like the endurance run
+@pytest.mark.clause("S-RES-1")
 def test_server_survives_thousands_of_resets(server, timeout):
     baseline = server.live_tree()
     for _ in range(RESETS):
