@@ -10,6 +10,7 @@ python3 python3-pytest python3-pytest-xdist
 cppcheck clang-tidy shellcheck mandoc pyflakes3 lintian
 socat ncat ucspi-tcp busybox netcat-openbsd
 gnuplot-nox procps util-linux iproute2
+bubblewrap chromium
 "
 # npm installs the workflow validator for make lint.  Debian's npm package
 # conflicts with a nodejs from elsewhere, so it is asked for only when no npm

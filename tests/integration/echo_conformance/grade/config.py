@@ -14,7 +14,7 @@ library only.  Every key is optional; an example is in docs/grading.md.
     SHOULD = 1
     S-ECHO-1 = 5
     [limits]                     # see sandbox.Limits
-    processes = 1024
+    processes = 4096
 """
 
 import configparser

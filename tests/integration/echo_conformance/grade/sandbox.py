@@ -29,7 +29,7 @@ _active_lock = threading.Lock()
 
 @dataclass
 class Limits:
-    processes: int = 1024           # the suite's own threads count too
+    processes: int = 4096           # the suite's threads, 2000-connection endurance runs
     memory_mib: int = 2048
     cpus: float = 1.0               # share of the machine's CPUs for the whole sandbox
     cpu_seconds: int = 300          # per process of the submission (RLIMIT_CPU)
