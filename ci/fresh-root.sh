@@ -56,9 +56,6 @@ if [ ! -s "$cache" ]; then
 fi
 
 root=$(mktemp -d /var/tmp/echo-kit-root.XXXXXX)
-# It becomes /: mktemp's 0700 would keep every user but root (the reference
-# tests switch to nobody) from reaching even libc.
-chmod 755 "$root"
 mounted=""
 # shellcheck disable=SC2317 # reached through the EXIT trap
 cleanup() {
@@ -82,6 +79,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 tar -C "$root" -xf "$cache"
+# It becomes /: mktemp's 0700, which the tarball's "." keeps from the
+# folder debootstrap filled, would keep every user but root (the reference
+# tests switch to nobody) from reaching even libc.
+chmod 755 "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 git clone -q --branch main "$repo" "$root/root/echo-kit"
 for f in $copies; do
