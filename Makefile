@@ -81,7 +81,7 @@ clean:
 BUILD_ONLY_GOALS = all install uninstall clean deps deb installcheck
 ifeq ($(MAKELEVEL)$(findstring n,$(firstword -$(MAKEFLAGS))),0)
 ifneq ($(filter-out $(BUILD_ONLY_GOALS),$(MAKECMDGOALS)),)
-$(shell ci/install-deps.sh >&2)
+$(shell ci/install-deps.sh $(MAKECMDGOALS) >&2)
 ifneq ($(.SHELLSTATUS),0)
 $(error ci/install-deps.sh failed (see above); `make deps` retries)
 endif

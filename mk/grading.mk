@@ -1,7 +1,8 @@
 # The grader (tests/integration/echo_conformance/grade, docs/grading.md):
 # its sandbox on its own, then a small class of correct, broken and hostile
 # submissions graded in one command, its reports opened in headless Chromium.
-# Needs root (namespaces, cgroups, a uid per job), bubblewrap and chromium.
+# Needs root (namespaces, cgroups, a uid per job), bubblewrap and chromium
+# (ci/install-deps.sh installs those two only for these goals).
 #
 #   make grading                  about 5 to 10 minutes (the class's suite runs)
 #   make grading-sandbox          the sandbox alone, about 30 s
