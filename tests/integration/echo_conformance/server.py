@@ -108,12 +108,16 @@ class Server:
         return (f"the server is gone: it ended with {describe_status(self.popen.returncode)} "
                 f"after {after}. Its output:\n{self.output()}")
 
+    def assert_alive(self, after):
+        """Fail, saying how the server ended, when it is gone."""
+        why = self.gone(after)
+        assert not why, why
+
     def assert_serving(self, after, within=None):
         """The server is alive and serves a new client: what every clause
         that watches the tree must establish at its end, since a dead
         server's zombies are reaped by the suite and its tree is empty."""
-        why = self.gone(after)
-        assert not why, why
+        self.assert_alive(after)
         with net.connect(self.port, self.timeout) as sock:
             net.echo(sock, b"still serving?\n", f"the echo for a new client after {after}",
                      within=within)
@@ -144,8 +148,7 @@ class Server:
                          progress=lambda: sum(procfs.ended(p) for p in served_by))
         clean = procs.wait_until(lambda: not self.zombies(), self.timeout,
                                  progress=lambda: len(self.zombies()))
-        why = self.gone("its children ended")
-        assert not why, why
+        self.assert_alive("its children ended")
         if clean:
             self.assert_serving("its children ended")
             return
@@ -251,10 +254,8 @@ class Server:
         threads = [threading.Thread(target=lane, daemon=True) for _ in range(lanes)]
         for t in threads:
             t.start()
-        while any(t.is_alive() for t in threads):
-            threads[0].join(0.2)
-            for t in threads:
-                t.join(0.0)
+        while running := [t for t in threads if t.is_alive()]:
+            running[0].join(0.2)        # a lane still running, so this waits
             procs.reap_adopted()
         return done["served"], done["failure"]
 

@@ -25,8 +25,7 @@ def test_server_descriptor_count_returns_to_baseline(server, timeout):
     assert not failure, f"after {served} of {CONNECTIONS} connections: {failure}"
     back = procs.wait_until(lambda: procfs.fd_count(server.pid) <= baseline, timeout,
                             progress=lambda: procfs.fd_count(server.pid))
-    why = server.gone(f"{CONNECTIONS} connections")
-    assert not why, why
+    server.assert_alive(f"{CONNECTIONS} connections")
     now = procfs.fd_count(server.pid)
     assert back, (f"the server process holds {now} descriptors after {CONNECTIONS} closed "
                   f"connections, {baseline} before them: {now - baseline} leaked")

@@ -7,17 +7,10 @@ import socket
 import pytest
 
 from echo_conformance import net, procs
-from echo_conformance.server import describe_status
 
 pytestmark = pytest.mark.server
 
 RESETS = 2000
-
-
-def assert_serving(server, after):
-    assert server.alive(), (f"the server ended with {describe_status(server.popen.returncode)} "
-                            f"after {after}. Its output:\n{server.output()}")
-    net.echo(server.connect(), b"still there?\n", f"the echo for a new client after {after}")
 
 
 @pytest.mark.budget(120)       # a storm of 2000 connections, like the endurance run
@@ -37,7 +30,7 @@ def test_server_survives_thousands_of_resets(server, timeout):
         queued, processes = load()
         return queued == 0 and processes <= len(baseline)
     back = procs.wait_until(lambda: not server.alive() or idle(), timeout, progress=load)
-    assert_serving(server, f"{RESETS} connections reset at once")
+    server.assert_serving(f"{RESETS} connections reset at once")
     assert back, (f"{load()[1] - len(baseline)} processes serving reset connections still "
                   f"run, and {load()[0]} connections wait to be accepted, after "
                   f"{timeout:.0f} s without progress")
@@ -56,4 +49,4 @@ def test_half_closed_clients_do_not_delay_others(server):
 @pytest.mark.clause("S-RES-3")
 def test_server_serves_after_clients_killed_mid_transfer(server):
     procs.kill_all(server.start_streamers(8))
-    assert_serving(server, "8 clients were killed mid-transfer")
+    server.assert_serving("8 clients were killed mid-transfer")

@@ -44,8 +44,7 @@ def test_sigchld_while_idle_does_not_stop_accepting(server):
 def test_sigchld_with_live_children_does_not_disturb_them(server):
     socks = held_connections(server, 5)
     send_sigchld(server)
-    why = server.gone(f"{SIGNALS} SIGCHLD signals with children alive")
-    assert not why, why
+    server.assert_alive(f"{SIGNALS} SIGCHLD signals with children alive")
     net.echo_many(socks, [f"connection {i} after\n".encode() for i in range(len(socks))],
                   "the echo on a connection open during the signals")
 
@@ -59,8 +58,7 @@ def test_new_client_is_accepted_promptly_after_sigchld(server, settings):
     # (S-ECHO-3's business) does not matter here.
     held_connections(server, 3)
     server.signal_and_settle(signal.SIGCHLD, False)
-    why = server.gone("a SIGCHLD with 3 children alive")
-    assert not why, why
+    server.assert_alive("a SIGCHLD with 3 children alive")
     sock = server.connect()
     if not procs.wait_until(lambda: server.accept_queue() == 0, settings.prompt):
         blocked = (" It is blocked in a wait for a child (wait/waitpid)."
