@@ -13,21 +13,23 @@ Every measurement is a separate loadgen process with a time bound: a peer
 that fails or hangs is recorded with the reason and the run goes on.
 """
 import argparse
-import ctypes
 import datetime
 import json
 import math
 import os
 import platform
-import random
 import shlex
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+# The kit's server runner and /proc readings, from the suite's package
+# (tests/integration, through PYTHONPATH: make sets it).
+from echo_conformance import net, procfs, procs
+from echo_conformance.program import Program, StartError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -90,110 +92,33 @@ FLOORS = {
 }
 
 
-def become_subreaper():
-    """Orphans of the peers (socat's cat, ncat's children) come to us, not
-    to an init that may leave them zombies for the next measurement."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
+class Server(Program):
+    """A server on a free port, its output added to LOGDIR/NAME.log, ready
+    once it listens: read from /proc, since probing with a connection would
+    spawn a child in every server."""
 
-
-def reap_orphans():
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0] != 0:
-            pass
-    except ChildProcessError:
-        pass
-
-
-def free_port():
-    """A port below the ephemeral range, so no client socket of an earlier
-    run (in TIME_WAIT) holds it: binding without SO_REUSEADDR proves that."""
-    for _ in range(200):
-        port = random.randint(20000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
-
-
-def listening(port):
-    """Whether anything listens on port, read from /proc: probing with a
-    connection would spawn a child in every server."""
-    want = ":%04X" % port
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                for line in f.readlines()[1:]:
-                    fields = line.split()
-                    if fields[1].endswith(want) and fields[3] == "0A":
-                        return True
-        except OSError:
-            pass
-    return False
-
-
-class Server:
     def __init__(self, argv, logdir, name):
-        self.port = free_port()
-        self.argv = [a.replace("{port}", str(self.port)) for a in argv]
-        self.log = open(os.path.join(logdir, name + ".log"), "ab")
-        self.proc = None
+        self.port = net.free_port()
+        super().__init__([a.replace("{port}", str(self.port)) for a in argv],
+                         os.path.join(logdir, name + ".log"), append=True)
 
     def start(self):
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=self.log,
-                                     start_new_session=True)
-        end = time.monotonic() + 10
-        while not listening(self.port):
-            if self.proc.poll() is not None or time.monotonic() > end:
-                self.stop()
-                raise RuntimeError("did not start listening (see the log)")
-            time.sleep(0.01)
+        self.spawn()
+        if not self.wait_ready(lambda: procfs.listeners(self.port), 10):
+            why = "did not listen within 10 s" if self.alive() else "exited with " + self.status()
+            self.stop()
+            raise StartError(why + " (see the log)")
         return self
 
     __enter__ = start
 
     def stop(self):
-        if self.proc is None:
-            self.log.close()
-            return
-        for sig, grace in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        # The group may outlive its leader (ncat's children keep running).
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        reap_orphans()
-        self.log.close()
+        """SIGTERM, then SIGKILL for what is left of its tree (ncat's
+        children, socat's cat) after 3 s."""
+        self.end(3)
 
     def __exit__(self, *exc):
         self.stop()
-
-
-def children(pid):
-    kids = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    kids.append(int(entry))
-        except (OSError, ValueError, IndexError):
-            continue
-    return kids
 
 
 def server_cpu(pid):
@@ -203,18 +128,11 @@ def server_cpu(pid):
     NaN when the figure would be wrong: a server that ignores SIGCHLD never
     waits for its children, and their time is lost."""
     end = time.monotonic() + 3
-    while children(pid) and time.monotonic() < end:
+    while procfs.children(pid) and time.monotonic() < end:
         time.sleep(0.02)
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            ignored = next(int(l.split()[1], 16) for l in f if l.startswith("SigIgn:"))
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except (OSError, StopIteration):
+    if procfs.proc(pid) is None or procfs.ignores(pid, signal.SIGCHLD):
         return float("nan")
-    if ignored & (1 << (signal.SIGCHLD - 1)):
-        return float("nan")
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return procfs.cpu_seconds(pid, children=True)
 
 
 def cpu_checked(out, key):
@@ -281,14 +199,14 @@ def measure_server(lg, cfg, res, name, argv, logdir):
     srv = Server(argv, logdir, name)
     try:
         srv.start()
-    except (RuntimeError, OSError) as e:
+    except (StartError, RuntimeError, OSError) as e:
         for metric in METRICS:
             add(metric, {"error": str(e)}, None)
         return
     try:
         p = ["-p", srv.port]
         for workers in (1, 8):
-            cpu = server_cpu(srv.proc.pid)
+            cpu = server_cpu(srv.pid)
             out = loadgen(lg, "rate", *p, "-c", workers, "-t", cfg["rate_secs"],
                           bound=cfg["rate_secs"] + SLACK)
             if out.get("errors"):
@@ -296,18 +214,18 @@ def measure_server(lg, cfg, res, name, argv, logdir):
             add("rate%d" % workers, out, "conns_per_s")
             if workers == 8:
                 if "error" not in out:
-                    out["cpu_us"] = (server_cpu(srv.proc.pid) - cpu) / out["conns"] * 1e6
+                    out["cpu_us"] = (server_cpu(srv.pid) - cpu) / out["conns"] * 1e6
                 add("cpu_conn", cpu_checked(out, "cpu_us"), "cpu_us")
-        cpu = server_cpu(srv.proc.pid)
+        cpu = server_cpu(srv.pid)
         out = loadgen(lg, "bulk", *p, "-n", cfg["bulk_bytes"], bound=SLACK)
         add("bulk", out, "mib_per_s")
         if "error" not in out:
-            out["cpu_s"] = (server_cpu(srv.proc.pid) - cpu) / (cfg["bulk_bytes"] / (1 << 30))
+            out["cpu_s"] = (server_cpu(srv.pid) - cpu) / (cfg["bulk_bytes"] / (1 << 30))
         add("cpu_gib", cpu_checked(out, "cpu_s"), "cpu_s")
-        out = loadgen(lg, "ping", *p, "-s", srv.proc.pid, "-n", cfg["ping_rounds"], bound=SLACK)
+        out = loadgen(lg, "ping", *p, "-s", srv.pid, "-n", cfg["ping_rounds"], bound=SLACK)
         add("p50", out, "p50_us")
         add("p99", out, "p99_us")
-        out = loadgen(lg, "hold", *p, "-s", srv.proc.pid, "-k", cfg["hold_k"], bound=SLACK + 60)
+        out = loadgen(lg, "hold", *p, "-s", srv.pid, "-k", cfg["hold_k"], bound=SLACK + 60)
         add("kib_per_conn", out, "kib_per_conn")
         add("reap_ms", out, "reap_ms")
     finally:
@@ -371,14 +289,6 @@ def measure_clients(lg, cfg, res, cli, server_argv, logdir):
 PID_SPARE = 2000
 
 
-def free_pids():
-    with open("/proc/sys/kernel/pid_max") as f:
-        pid_max = int(f.read())
-    with open("/proc/loadavg") as f:
-        tasks = int(f.read().split()[3].split("/")[1])
-    return pid_max - 300 - tasks
-
-
 def measure_scale(lg, cfg, build, logdir):
     """The reference holding K connections, K from 1,000 to 25,000, one run
     each: loadgen scale's JSON per K, or why it was not run."""
@@ -386,7 +296,7 @@ def measure_scale(lg, cfg, build, logdir):
     for k in cfg["scale_ks"]:
         # The K children, the 200 probes' and the load's own processes.
         need = k + 300 + PID_SPARE
-        free = free_pids()
+        free = procfs.free_pids()
         if free < need:
             runs.append({"k": k, "error": "not run: %d pids free, %d needed "
                          "(forks would fail near here)" % (free, need)})
@@ -396,9 +306,9 @@ def measure_scale(lg, cfg, build, logdir):
         srv = Server(argv, logdir, "reference-scale")
         try:
             srv.start()
-            out = loadgen(lg, "scale", "-p", srv.port, "-s", srv.proc.pid, "-k", k,
+            out = loadgen(lg, "scale", "-p", srv.port, "-s", srv.pid, "-k", k,
                           bound=SLACK + 60 + k / 100)
-        except (RuntimeError, OSError) as e:
+        except (StartError, RuntimeError, OSError) as e:
             out = {"error": str(e)}
         finally:
             srv.stop()
@@ -693,7 +603,7 @@ def main():
     if args.reps:
         cfg["reps"] = args.reps
     args.out = args.out or os.path.join(args.build, "bench")
-    become_subreaper()
+    procs.become_subreaper()
     if args.scale_only:
         run_scale_only(args, cfg)
     else:

@@ -13,21 +13,23 @@ server leaves behind come to it rather than to init, and are ended too.
 """
 
 import argparse
-import ctypes
 import json
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# tests/mutants/verdict.py, through PYTHONPATH (make sets it).
+# The suite's package and tests/mutants/verdict.py, through PYTHONPATH
+# (make sets it).
 import verdict
+from echo_conformance import procfs, procs
+from echo_conformance.program import Program, StartError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The stages in order: name, program (under the build directory), what it is.
 STAGES = [
@@ -48,8 +50,8 @@ CONNECTIONS = 5
 # enough for their signals to merge: up to this many rounds of the client,
 # until something is left behind.
 ROUNDS = 3
-PR_SET_CHILD_SUBREAPER = 36
 SHOW_LINES = 6     # of what the server says on stderr
+READY = re.compile(r"listening on \S+:(\d+)$", re.M)
 
 
 class Paint:
@@ -71,110 +73,51 @@ class Paint:
         return self(text, "32")
 
 
-def become_subreaper():
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-
-
-def read_proc(pid):
-    """(pid, ppid, state, cmd) from /proc, or None once pid is gone.
-    cmd is what ps shows: the command line, or "[comm] <defunct>" for a
-    zombie, whose command line the kernel has already dropped."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
-            stat = f.read()
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            argv = f.read().rstrip(b"\0").split(b"\0")
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    comm = stat[stat.index("(") + 1:stat.rindex(")")]
-    state, ppid = stat[stat.rindex(")") + 2:].split()[:2]
-    cmd = " ".join(a.decode(errors="replace") for a in argv if a)
-    if state == "Z" or not cmd:
-        cmd = f"[{comm}] <defunct>" if state == "Z" else f"[{comm}]"
-    return {"pid": pid, "ppid": int(ppid), "stat": state, "cmd": cmd}
+def row(p):
+    """What ps shows of the Proc p: pid, parent, state and command line,
+    "[comm] <defunct>" for a zombie, whose command line the kernel has
+    already dropped."""
+    cmd = procfs.cmdline(p.pid)
+    if p.zombie or not cmd:
+        cmd = f"[{procfs.comm(p.pid)}]" + (" <defunct>" if p.zombie else "")
+    return {"pid": p.pid, "ppid": p.ppid, "stat": p.state, "cmd": cmd}
 
 
 def tree(root):
-    """root and its descendants, parents before children, as read_proc rows."""
-    rows = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit() and (row := read_proc(int(name))):
-            rows[row["pid"]] = row
-    if root not in rows:
+    """root and its descendants, parents before children, as rows."""
+    everyone = procfs.all_procs()
+    if root not in everyone:
         return []
     found, todo = [], [root]
     while todo:
         pid = todo.pop(0)
-        found.append(rows[pid])
-        todo += sorted(p for p, r in rows.items() if r["ppid"] == pid and p != pid)
+        found.append(row(everyone[pid]))
+        todo += sorted(c for c, p in everyone.items() if p.ppid == pid and c != pid)
     return found
 
 
-def end_pid(pid):
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def end_orphans():
-    """End and collect every process that came to us as subreaper: the
-    children of servers that died or were ended, and anything a killed
-    suite run left behind.  Bounded: 50 rounds of 0.1 s."""
-    for _ in range(50):
-        mine = [r["pid"] for r in tree(os.getpid())[1:] if r["ppid"] == os.getpid()]
-        for pid in mine:
-            end_pid(pid)
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                break
-        time.sleep(0.1)
-
-
-class Server:
-    """A stage's server, started on a free port; its stderr kept as lines."""
+class Server(Program):
+    """A stage's server on a port it chose (its argument 0), read from the
+    "listening on" line it writes first; what it says kept in a file."""
 
     def __init__(self, argv, timeout):
-        self.proc = subprocess.Popen(argv + ["0"], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.lines = []
-        self.port = self._wait_ready(timeout)
-        self.drain = threading.Thread(target=self._drain, daemon=True)
-        self.drain.start()
-
-    def _wait_ready(self, timeout):
-        deadline = time.monotonic() + timeout
-        line = b""
-        while time.monotonic() < deadline and not line.endswith(b"\n"):
-            ready, _, _ = select.select([self.proc.stderr], [], [], 0.1)
-            if ready:
-                chunk = os.read(self.proc.stderr.fileno(), 1)
-                if not chunk:
-                    break
-                line += chunk
-        self.lines.append(line.decode(errors="replace").strip())
-        m = re.search(r"listening on \S+:(\d+)$", self.lines[0])
-        if not m:
+        self.log_file = tempfile.NamedTemporaryFile(prefix="echo-demo-", suffix=".log")
+        super().__init__(argv + ["0"], self.log_file.name)
+        self.spawn()
+        ready = self.wait_ready(lambda: READY.search(self.output(None)), timeout)
+        if not ready:
             self.stop()
-            raise RuntimeError(f"server did not start: {self.lines[0]!r}")
-        return int(m[1])
+            raise StartError(f"{shown(argv)} did not start: {self.output()!r}")
+        self.port = int(ready[1])
 
-    def _drain(self):
-        for raw in self.proc.stderr:
-            self.lines.append(raw.decode(errors="replace").rstrip())
+    @property
+    def lines(self):
+        return self.output(None).splitlines()
 
     def stop(self):
-        """End the server and every process below it, by pid."""
-        for row in reversed(tree(self.proc.pid)):
-            end_pid(row["pid"])
-        self.proc.wait()
-        end_orphans()
+        """End the server and every process below it or adopted from it, at once."""
+        self.end(0)
+        self.log_file.close()
 
 
 def shown(argv):
@@ -206,20 +149,18 @@ def settle(server, limit):
     # Keep off the CPUs while the children end: reading /proc in a busy
     # loop here would spread their exits out and hide the lesson.
     time.sleep(0.3)
-    while time.monotonic() < deadline and server.proc.poll() is None:
-        if all(r["stat"] == "Z" for r in tree(server.proc.pid)[1:]):
+    while time.monotonic() < deadline and server.popen.poll() is None:
+        if all(r["stat"] == "Z" for r in tree(server.popen.pid)[1:]):
             break
         time.sleep(0.2)
     time.sleep(0.3)
 
 
 def snapshot(server):
-    rows = tree(server.proc.pid)
-    alive = server.proc.poll() is None and bool(rows) and rows[0]["stat"] != "Z"
+    rows = tree(server.popen.pid)
+    alive = server.popen.poll() is None and bool(rows) and rows[0]["stat"] != "Z"
     children = rows[1:] if alive else []
-    if not alive:
-        server.drain.join(timeout=2)   # for its last words on stderr
-    return {"alive": alive, "status": server.proc.returncode, "rows": rows,
+    return {"alive": alive, "status": server.popen.returncode, "rows": rows,
             "zombies": sum(r["stat"] == "Z" for r in children),
             "running_children": sum(r["stat"] != "Z" for r in children)}
 
@@ -235,7 +176,7 @@ def run_stage(name, argv, about, args, out, paint):
     client = str(Path(args.build) / "echo-client")
     out.write("\n" + paint.bold(f"== {name}: {about}") + "\n")
     server = Server(argv, 10 * args.timeout_scale)
-    result = {"name": name, "argv": argv, "port": server.port, "server_pid": server.proc.pid}
+    result = {"name": name, "argv": argv, "port": server.port, "server_pid": server.popen.pid}
     try:
         out.write(f"$ {shown(argv)} 0 &      # {server.lines[0]}\n")
         rounds = []
@@ -273,8 +214,8 @@ def run_stage(name, argv, about, args, out, paint):
                 extra=["--timeout-scale", str(args.timeout_scale)])
             out.write(verdict.one_line(result["verdict"], paint) + "\n")
         if args.step:
-            out.write(f"(server pid {server.proc.pid} still runs: look with "
-                      f"ps -o pid,ppid,stat,cmd --ppid {server.proc.pid}; "
+            out.write(f"(server pid {server.popen.pid} still runs: look with "
+                      f"ps -o pid,ppid,stat,cmd --ppid {server.popen.pid}; "
                       f"Enter to go on)\n")
             out.flush()
             sys.stdin.readline()
@@ -303,7 +244,7 @@ def main():
     # SIGTERM and SIGHUP end the demo as Ctrl-C does: through the finally clauses.
     for signo in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signo, signal.default_int_handler)
-    become_subreaper()
+    procs.become_subreaper()
     paint = Paint(sys.stdout)
     results = []
     try:
@@ -315,7 +256,7 @@ def main():
         sys.stdout.write("\ninterrupted; every process the demo started is ended\n")
         return 130
     finally:
-        end_orphans()
+        procs.end_adopted(5)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

@@ -147,10 +147,10 @@ def test_tree_shown_is_the_tree_in_proc():
     try:
         driver.run_client(str(BUILD / "echo-client"), server.port, timeout=30)
         driver.settle(server, limit=5)
-        shown = {r["pid"]: (r["ppid"], r["stat"]) for r in driver.tree(server.proc.pid)}
-        below = procfs.descendants(server.proc.pid)
+        shown = {r["pid"]: (r["ppid"], r["stat"]) for r in driver.tree(server.pid)}
+        below = procfs.descendants(server.pid)
         in_proc = {p.pid: (p.ppid, p.state) for p in below.values()}
-        in_proc[server.proc.pid] = (os.getpid(), procfs.proc(server.proc.pid).state)
+        in_proc[server.pid] = (os.getpid(), procfs.proc(server.pid).state)
     finally:
         server.stop()
     assert shown == in_proc

@@ -12,7 +12,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_PARENT = ROOT / "tests" / "integration"
-sys.path.insert(0, str(PACKAGE_PARENT))
 GRADE_ENV = {**os.environ, "PYTHONPATH": str(PACKAGE_PARENT)}
 SCALE = float(os.environ.get("TIMEOUT_SCALE", "1"))
 

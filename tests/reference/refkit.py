@@ -1,20 +1,19 @@
-"""Plumbing for the reference-server tests: a server runner, bounded waits,
-and the few /proc readings the conformance suite's helpers
-(tests/integration/echo_conformance, imported here) do not have.  Kept small on
+"""Plumbing for the reference-server tests: the reference as the kit's
+shared server runner (echo_conformance.program) starts it, bounded waits
+and a few readings built on the suite's /proc helpers.  Kept small on
 purpose: each test file says what it proves; this module only knows how
 to look.
 """
 import os
 import re
 import select
-import signal
 import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from echo_conformance import procfs, procs
+from echo_conformance.program import Program, StartError
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get("ECHO_SERVER", str(ROOT / "build" / "echo-server"))
@@ -23,7 +22,6 @@ CLIENT = os.environ.get("ECHO_CLIENT", str(ROOT / "build" / "echo-client"))
 # Every time bound in the directory is multiplied by this; raise it on a
 # slow or crowded machine rather than editing the tests.
 SCALE = float(os.environ.get("ECHO_TIMEOUT_SCALE", "1"))
-TICKS = os.sysconf("SC_CLK_TCK")
 
 READY = re.compile(r"echo-server: listening on (\S+):(\d+)$", re.M)
 
@@ -44,41 +42,17 @@ def wait_for(predicate, seconds, step=0.02):
 
 # ---- /proc ---------------------------------------------------------------
 
-def stat_fields(pid):
-    """/proc/PID/stat split after the command name (field 3, state, is [0]), or None."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return text[text.rindex(")") + 2:].split()
-
-
 def state(pid):
     """R, S, T, Z...; None when pid does not exist."""
     p = procfs.proc(pid)
     return p.state if p else None
 
 
-def children(pid):
-    """Pids of pid's children, zombies included (they still hold a slot).
-    One small file, not a walk of /proc: cheap enough to sample in a loop."""
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except (FileNotFoundError, ProcessLookupError):
-        return []
-
-
-def cpu_seconds(pid):
-    """User plus system CPU time pid has used so far."""
-    fields = stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
 def cpu_while_idle(pid, seconds=2):
     """Sleeps scaled(seconds); returns (CPU seconds pid used, seconds passed)."""
-    before, t0 = cpu_seconds(pid), time.monotonic()
+    before, t0 = procfs.cpu_seconds(pid), time.monotonic()
     time.sleep(scaled(seconds))
-    return cpu_seconds(pid) - before, time.monotonic() - t0
+    return procfs.cpu_seconds(pid) - before, time.monotonic() - t0
 
 
 make_subreaper = procs.become_subreaper
@@ -86,31 +60,29 @@ make_subreaper = procs.become_subreaper
 
 # ---- the server under test -------------------------------------------------
 
-class Server:
-    """An echo-server started on an ephemeral port, its stderr in a file.
+class Server(Program):
+    """An echo-server started on an ephemeral port (-p 0: the port is read
+    from its "listening on" line), its stderr in a file.
 
     wrapper is a command prefix that ends by exec'ing the server (prlimit,
     setpriv), so the pid is the server's own.  The server leads its own
-    process group, which stop() kills as a whole.
+    session and process group, as a daemon started from a terminal would.
     """
 
     def __init__(self, *args, wrapper=(), host="127.0.0.1", port=0):
         self.log_file = tempfile.NamedTemporaryFile(prefix="echo-server-", suffix=".log")
-        self.proc = subprocess.Popen(
-            [*wrapper, SERVER, "-b", host, "-p", str(port), *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self.log_file, start_new_session=True)
-        self.pid = self.proc.pid
-        ready = wait_for(lambda: READY.search(self.log()) or self.proc.poll() is not None, 10)
-        match = READY.search(self.log())
+        super().__init__([*wrapper, SERVER, "-b", host, "-p", str(port), *args],
+                         self.log_file.name)
+        self.spawn(start_new_session=True)
+        match = self.wait_ready(lambda: READY.search(self.log()), scaled(10))
         if not match:
             self.stop()
-            raise RuntimeError(f"server not ready (ready={ready!r}): {self.log()!r}")
+            raise StartError(f"server not ready: {self.log()!r}")
         self.host = host
         self.port = int(match.group(2))
 
     def log(self):
-        return Path(self.log_file.name).read_text(errors="replace")
+        return Path(self.log_path).read_text(errors="replace")
 
     def address(self, host=None):
         return (host or self.host, self.port)
@@ -123,7 +95,7 @@ class Server:
         return sock
 
     def children(self):
-        return children(self.pid)
+        return procfs.children(self.pid)
 
     def wait_children(self, predicate, seconds=10):
         """Waits until predicate(live children) holds; returns the last list."""
@@ -136,39 +108,12 @@ class Server:
         wait_for(check, seconds)
         return last
 
-    def signal(self, signo):
-        os.kill(self.pid, signo)
-
     def stop(self):
-        """Ends the whole process group, then reaps the server and any of
-        its descendants that were re-parented here (we are their subreaper)."""
-        # Only while the leader is unreaped is its pid surely still our group's.
-        if self.proc.poll() is None:
-            os.killpg(self.pid, signal.SIGKILL)
-        self.proc.wait(timeout=scaled(10))
-        reap_orphans(self.pid)
+        """Kills the server, everything below it and every orphan that came
+        to us from it (we are their subreaper), at once: each test has
+        checked what it wanted by then."""
+        self.end(0, scaled(10))
         self.log_file.close()
-
-
-def reap_orphans(pgid):
-    """Reaps this process's children in process group pgid: a server's
-    descendants that outlived it and came to us as their subreaper."""
-    for pid in orphans(pgid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-
-
-def orphans(pgid):
-    """Our children (as subreaper) whose process group is pgid."""
-    mine, found = os.getpid(), []
-    for entry in Path("/proc").iterdir():
-        fields = entry.name.isdigit() and stat_fields(entry.name)
-        if fields and int(fields[1]) == mine and int(fields[2]) == pgid:
-            found.append(int(entry.name))
-    return found
 
 
 def echo_once(server, data=b"ping\n", host=None):

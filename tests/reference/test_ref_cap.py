@@ -144,7 +144,7 @@ def test_two_thousand_simultaneous_clients_never_exceed_the_child_cap(start_serv
     # Done when (issue 5): the reference serves every one of them.
     assert storm.served == 2000, f"refused: {storm.refused}"
     assert server.wait_children(lambda kids: not kids) == []
-    assert server.proc.poll() is None
+    assert server.popen.poll() is None
     assert refkit.echo_once(server) == b"ping\n"
     # The parent keeps nothing per connection: a few MiB of slack, not 2,000 of anything.
     assert storm.max_rss - rss_before < 8 * 1024

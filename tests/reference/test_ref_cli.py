@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 import refkit
+from echo_conformance import procs
 
 
 def run(program, *args, seconds=5):
@@ -25,7 +26,7 @@ def run(program, *args, seconds=5):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        refkit.reap_orphans(proc.pid)
+        procs.end_adopted(refkit.scaled(5))
         pytest.fail(f"{' '.join(args)}: still running after {seconds} s; stderr: {err!r}")
     return proc.returncode, out, err
 

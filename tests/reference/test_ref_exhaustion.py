@@ -61,7 +61,7 @@ def test_descriptor_exhaustion_does_not_spin(exhausted):
     server, _ = exhausted
     used, elapsed = refkit.cpu_while_idle(server.pid)
     assert used < 0.2 * elapsed, f"{used:.2f} s of CPU in {elapsed:.2f} s"
-    assert server.proc.poll() is None
+    assert server.popen.poll() is None
     assert server.children() == []
     assert server.log().count("accept") == 1, server.log()
 
@@ -82,7 +82,7 @@ def test_sigterm_ends_a_server_out_of_descriptors(exhausted):
     exits 0, leaving its queued clients with EOF or a reset."""
     server, clients = exhausted
     server.signal(signal.SIGTERM)
-    assert server.proc.wait(timeout=refkit.scaled(10)) == 0
+    assert server.popen.wait(timeout=refkit.scaled(10)) == 0
     for sock in clients:
         refkit.assert_ended(sock)
 
@@ -146,7 +146,7 @@ def test_fork_failure_drops_the_connection_and_logs_once(start_server):
     server = start_limited(start_server, spare=0)
     for _ in range(3):
         assert_dropped(server)
-    assert server.proc.poll() is None
+    assert server.popen.poll() is None
     assert server.log().count("fork") == 1, server.log()
     assert FORK_FAILED in server.log()
 

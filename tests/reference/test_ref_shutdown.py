@@ -15,7 +15,7 @@ import time
 import pytest
 
 import refkit
-from echo_conformance import procfs
+from echo_conformance import procfs, procs
 
 GRACE = 5   # the reference's default -g
 
@@ -41,7 +41,7 @@ def assert_all_ended(socks):
 
 def exit_status(server, seconds):
     try:
-        return server.proc.wait(timeout=refkit.scaled(seconds))
+        return server.popen.wait(timeout=refkit.scaled(seconds))
     except subprocess.TimeoutExpired:
         pytest.fail(f"server still running {seconds} s after the signal: {server.log()}")
 
@@ -49,7 +49,7 @@ def exit_status(server, seconds):
 def tree_is_gone(server, tree):
     """No process of tree (Procs seen below the server) is running, and
     none is left re-parented to us, zombie or not."""
-    return all(procfs.ended(p) for p in tree) and not refkit.orphans(server.pid)
+    return all(procfs.ended(p) for p in tree) and not procs.adopted()
 
 
 def test_sigterm_with_100_connections_ends_everything_and_exits_0(start_server):
@@ -154,7 +154,7 @@ def test_drain_lets_open_connections_finish(start_server):
     socks.pop().close()
     socks.pop().close()
     assert server.wait_children(lambda kids: len(kids) == 1) != []
-    assert server.proc.poll() is None, "exited with a client still connected"
+    assert server.popen.poll() is None, "exited with a client still connected"
     socks.pop().close()
     assert exit_status(server, 5) == 0
 
@@ -191,4 +191,4 @@ def test_sighup_is_harmless(start_server):
         sock.sendall(b"after\n")
         assert sock.recv(64) == b"after\n"
         assert refkit.echo_once(server) == b"ping\n"
-        assert server.proc.poll() is None
+        assert server.popen.poll() is None

@@ -19,7 +19,8 @@ import pytest
 
 from echo_conformance import client as fake
 from echo_conformance import budget, net, options, procfs, procs, report, spec
-from echo_conformance.server import Server, ServerError
+from echo_conformance.program import StartError
+from echo_conformance.server import Server
 from echo_conformance.settings import Settings
 
 CLAUSES = spec.load()
@@ -369,7 +370,7 @@ def _start_server(settings, log_dir, port=None):
         srv = Server(settings.server_cmd, chosen, settings, log_dir / f"server-{chosen}-{attempt}.log")
         try:
             return srv.start()
-        except ServerError as e:
+        except StartError as e:
             srv.stop()
             taken = any(s.inode not in srv.listen_inodes for s in procfs.listeners(chosen))
             if port is None and attempt < 2 and taken:

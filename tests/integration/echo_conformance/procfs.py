@@ -41,16 +41,56 @@ class Proc:
         return self.state == "Z"
 
 
-def proc(pid):
-    """The Proc for pid, or None when no such process exists."""
+def stat_fields(pid):
+    """/proc/PID/stat as a list of fields from the state on (the state is
+    [0], the parent [1], utime [11]: proc(5)'s field numbers minus 3), or
+    None when no such process exists.  The command name before them is in
+    parentheses and may itself hold spaces or ')', so it is cut off at the
+    last one."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
             data = f.read()
     except (FileNotFoundError, ProcessLookupError):
         return None
-    # The command name is in parentheses and may hold spaces or ')'.
-    fields = data[data.rindex(")") + 2:].split()
-    return Proc(pid, int(fields[1]), fields[0], int(fields[19]))
+    return data[data.rindex(")") + 2:].split()
+
+
+def proc(pid):
+    """The Proc for pid, or None when no such process exists."""
+    fields = stat_fields(pid)
+    return Proc(pid, int(fields[1]), fields[0], int(fields[19])) if fields else None
+
+
+def children(pid):
+    """Pids of pid's children, zombies included.  One small file, not a
+    walk of /proc: cheap enough to sample in a loop."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
+            return [int(p) for p in f.read().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def cmdline(pid):
+    """The process's arguments as one line, or "" for a zombie or a kernel
+    thread, whose command line is empty."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().rstrip(b"\0").split(b"\0")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+    return " ".join(a.decode(errors="replace") for a in argv if a)
+
+
+def free_pids():
+    """How many more processes the machine can start before fork fails for
+    want of a pid (kernel.pid_max, shared by every container on the host),
+    less a margin of 300 for what starts meanwhile."""
+    with open("/proc/sys/kernel/pid_max", encoding="ascii") as f:
+        pid_max = int(f.read())
+    with open("/proc/loadavg", encoding="ascii") as f:
+        tasks = int(f.read().split()[3].split("/")[1])
+    return pid_max - 300 - tasks
 
 
 def all_procs():
@@ -216,13 +256,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid, children=False):
     """CPU time pid has used, user and system; with children, also that of
     the children it has waited for.  0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            data = f.read()
-    except (FileNotFoundError, ProcessLookupError):
+    fields = stat_fields(pid)
+    if fields is None:
         return 0.0
-    # Fields after the command name: utime is the 12th, then stime, cutime, cstime.
-    fields = data[data.rindex(")") + 2:].split()
     ticks = int(fields[11]) + int(fields[12])
     if children:
         ticks += int(fields[13]) + int(fields[14])
@@ -248,9 +284,18 @@ def comm(pid):
 
 def catches(pid, signo):
     """True when pid has a handler installed for signo (SigCgt in its status)."""
+    return _signal_set(pid, "SigCgt", signo)
+
+
+def ignores(pid, signo):
+    """True when pid ignores signo (SigIgn in its status)."""
+    return _signal_set(pid, "SigIgn", signo)
+
+
+def _signal_set(pid, name, signo):
     for text in _task_files(pid, "status"):
         for line in text.splitlines():
-            if line.startswith("SigCgt:"):
+            if line.startswith(name + ":"):
                 return bool(int(line.split()[1], 16) >> (signo - 1) & 1)
     return False
 

@@ -3,14 +3,13 @@ stopped with its whole tree."""
 
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from . import net, procfs, procs, sockdiag
+from .program import Program, StartError
 
 
 # The streamer runs as a module of this package, found through PYTHONPATH.
@@ -18,35 +17,23 @@ STREAMER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
     filter(None, [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))}
 
 
-class ServerError(Exception):
-    """The server could not be started; the message says why, in words."""
-
-
-class Server:
+class Server(Program):
     def __init__(self, command, port, settings, log_path):
+        super().__init__(settings.wrap(shlex.split(command.replace("{port}", str(port))), "server"),
+                         log_path)
         self.command = command
         self.port = port
         self.settings = settings
         self.timeout = settings.timeout
-        self.log_path = log_path
-        self.argv = settings.wrap(shlex.split(command.replace("{port}", str(port))), "server")
-        self.popen = None
         self.sockets = []
         self.listen_inodes = set()
-        self.family = {}        # every process seen in its tree, for the final cleanup
         self.stopping = False   # set once the suite itself ends the server
 
-    @property
-    def pid(self):
-        return self.popen.pid
-
     def start(self):
-        with open(self.log_path, "wb") as log:
-            try:
-                self.popen = procs.spawn(self.argv, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT)
-            except RuntimeError as e:
-                raise ServerError(f"{e} (from --server-cmd {self.command!r})") from None
+        try:
+            self.spawn()
+        except RuntimeError as e:
+            raise StartError(f"{e} (from --server-cmd {self.command!r})") from None
         self.listen_inodes = self._wait_listening()
         self.tree()
         return self
@@ -54,58 +41,31 @@ class Server:
     def _wait_listening(self):
         """Inodes of the server's listening sockets, once it listens.  Read
         from /proc, so that no probe connection disturbs what tests count."""
-        deadline = time.monotonic() + self.settings.start_timeout
-        while True:
-            if self.popen.poll() is not None:
-                hint = " (it must run in the foreground)" if self.popen.returncode == 0 else ""
-                raise ServerError(f"the server exited with {describe_status(self.popen.returncode)} "
-                                  f"before listening on port {self.port}{hint}. Its output:\n"
-                                  f"{self.output()}")
+        def mine():
             held = self.tree_socket_inodes()
-            mine = [s for s in procfs.listeners(self.port) if s.inode in held]
-            if mine:
-                if not any(procfs.reachable_from_loopback(s) for s in mine):
-                    raise ServerError(f"the server listens on port {self.port}, but not on an "
-                                      f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
-                return {s.inode for s in mine}
-            if time.monotonic() > deadline:
-                raise ServerError(f"the server did not listen on port {self.port} within "
-                                  f"{self.settings.start_timeout:.0f} s; check that it takes the "
-                                  f"port from its command line. Its output:\n{self.output()}")
-            time.sleep(0.02)
-
-    def output(self, limit=2000):
-        try:
-            with open(self.log_path, "rb") as f:
-                text = f.read().decode(errors="replace")
-        except FileNotFoundError:
-            return "(none)"
-        text = text[-limit:].strip()
-        return text or "(nothing)"
+            return [s for s in procfs.listeners(self.port) if s.inode in held]
+        found = self.wait_ready(mine, self.settings.start_timeout)
+        if found:
+            if not any(procfs.reachable_from_loopback(s) for s in found):
+                raise StartError(f"the server listens on port {self.port}, but not on an "
+                                  f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
+            return {s.inode for s in found}
+        if not self.alive():
+            hint = " (it must run in the foreground)" if self.popen.returncode == 0 else ""
+            raise StartError(f"the server exited with {self.status()} before listening on "
+                              f"port {self.port}{hint}. Its output:\n{self.output()}")
+        raise StartError(f"the server did not listen on port {self.port} within "
+                          f"{self.settings.start_timeout:.0f} s; check that it takes the "
+                          f"port from its command line. Its output:\n{self.output()}")
 
     # What /proc says about the server and its tree.
-
-    def alive(self):
-        return self.popen.poll() is None
-
-    def tree(self):
-        """Processes below the server: its children and theirs, and the
-        orphans the suite adopted from it (double-fork grandchildren,
-        children whose parent died), which are still the program's.  Each
-        one seen is remembered, to be ended with the server."""
-        everyone = procfs.all_procs()
-        procs.reap_adopted(everyone)
-        found = procfs.descendants(self.pid, everyone)
-        found.update(procs.adopted(everyone))
-        self.family.update(found)
-        return found
 
     def gone(self, after):
         """Why the server is no longer there (its exit status and output),
         in words, or "" while it runs."""
         if self.alive():
             return ""
-        return (f"the server is gone: it ended with {describe_status(self.popen.returncode)} "
+        return (f"the server is gone: it ended with {self.status()} "
                 f"after {after}. Its output:\n{self.output()}")
 
     def assert_alive(self, after):
@@ -172,15 +132,6 @@ class Server:
             procs.wait_until(lambda: procfs.context_switches(self.pid) != before,
                              self.settings.scale)
         return not watch_wait or self.wait_idle()
-
-    def signal(self, signo):
-        """Send signo to the server; False when it is gone.  Safe from pid
-        reuse: the server is the suite's child, so its pid stays its own
-        until alive() (Popen.poll) reaps it."""
-        if not self.alive():
-            return False
-        os.kill(self.pid, signo)
-        return True
 
     def tree_socket_inodes(self):
         inodes = procfs.socket_inodes(self.pid)
@@ -283,47 +234,11 @@ class Server:
         """SIGTERM, as an administrator would; returns the exit status, or
         None when the server still runs after wait seconds (the timeout)."""
         self.stopping = True
-        self.tree()     # remember who is there
-        self.signal(signal.SIGTERM)
-        try:
-            return self.popen.wait(self.timeout if wait is None else wait)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill_family(self):
-        """SIGKILL every process ever seen in the server's tree, and every
-        orphan adopted meanwhile, and wait until they are gone."""
-        self.tree()
-        family = list(self.family.values())
-        procs.kill_trees([p.pid for p in family if not procfs.ended(p)])
-        procs.wait_until(lambda: all(procfs.ended(p) for p in family), self.timeout)
-        procs.reap_adopted()
+        return super().terminate(self.timeout if wait is None else wait)
 
     def stop(self):
         """End the server and every process it started, whatever state they
         are in.  Nothing is judged here, so the waits are short (the settle
-        time): the server gets it to exit after SIGTERM, its children to
-        finish by themselves once their clients are gone (under valgrind,
-        a process killed early leaves no leak summary); then SIGKILL."""
+        time)."""
         self.close_all()
-        if self.popen is None:
-            return
-        settle = self.settings.settle
-        if self.alive() and self.terminate(settle) is None:
-            self.tree()
-            procs.kill_tree(self.pid)
-            self.popen.wait()
-        family = list(self.tree().values())
-        procs.wait_until(lambda: all(procfs.ended(p) for p in family), settle,
-                         progress=lambda: sum(procfs.ended(p) for p in family))
-        self.kill_family()
-
-
-def describe_status(status):
-    if status < 0:
-        try:
-            name = signal.Signals(-status).name
-        except ValueError:
-            name = f"signal {-status}"
-        return f"{name} (killed by a signal)"
-    return f"exit status {status}"
+        self.end(self.settings.settle, self.timeout)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from .. import net
-from .. import server as suite_server
+from ..program import describe_status
 from . import sandbox
 
 PROBE_INTERVAL = 0.05
@@ -62,7 +62,7 @@ def build(job, limits):
     if rc != 0:
         return {"ok": False, "seconds": seconds,
                 "reason": f"the build ({job['build']}) failed with "
-                          f"{suite_server.describe_status(rc)}"}
+                          f"{describe_status(rc)}"}
     return {"ok": True, "seconds": seconds, "reason": ""}
 
 
@@ -123,7 +123,7 @@ def probe_server(job, limits):
                 if proc.poll() is not None:
                     return {"ok": False, "seconds": time.monotonic() - start,
                             "reason": "the server exited with "
-                                      f"{suite_server.describe_status(proc.returncode)} "
+                                      f"{describe_status(proc.returncode)} "
                                       "before listening"}
                 if time.monotonic() - start > job["listen_timeout"]:
                     return {"ok": False, "seconds": time.monotonic() - start,

@@ -8,7 +8,7 @@ import pytest
 
 from echo_conformance import net, procfs, procs
 from echo_conformance.budget import NotJudged
-from echo_conformance.server import describe_status
+from echo_conformance.program import describe_status
 
 pytestmark = pytest.mark.server
 
@@ -71,7 +71,7 @@ def test_port_is_reusable_after_sigterm_despite_time_wait(server, start_server):
     # As a service manager stopping the service does: end what is left of
     # it, so that the server's side closes first and its end of each
     # connection waits in TIME_WAIT on the server's port.
-    server.kill_family()
+    server.kill_family(server.timeout)
     for i, sock in enumerate(socks):
         net.recv_until_eof(sock, f"the end of connection {i}")
     server.close_all()

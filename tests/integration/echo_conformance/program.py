@@ -1,0 +1,137 @@
+"""A server program the kit starts, watches and ends with everything below it.
+
+The suite's Server, the reference server's own tests (tests/reference), the
+zombies demo and the benchmark all run servers through this one class, so
+the rules live in one place: no shell (the pid is the program's own, and it
+dies with whoever started it: procs.spawn), its output in a file, ready
+once a check says so, and at the end SIGTERM, a short grace, then SIGKILL
+for every process ever seen in its tree and every orphan adopted from it."""
+
+import os
+import signal
+import subprocess
+import time
+
+from . import procfs, procs
+
+
+class StartError(Exception):
+    """The program could not be started; the message says why, in words."""
+
+
+class Program:
+    def __init__(self, argv, log_path, append=False):
+        self.argv = list(argv)
+        self.log_path = log_path
+        self.log_mode = "ab" if append else "wb"
+        self.popen = None
+        self.family = {}        # every process seen in its tree, for the final cleanup
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def spawn(self, **popen):
+        """Start the program, its stdout and stderr in the log."""
+        with open(self.log_path, self.log_mode) as log:
+            self.popen = procs.spawn(self.argv, stdin=subprocess.DEVNULL,
+                                     stdout=log, stderr=subprocess.STDOUT, **popen)
+        return self
+
+    def wait_ready(self, check, timeout):
+        """Poll check() until it returns something true, and return that;
+        None once the program has exited or timeout seconds have passed."""
+        deadline = time.monotonic() + timeout
+        while self.alive():
+            value = check()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.02)
+        return None
+
+    def output(self, limit=2000):
+        """The last limit characters of what the program wrote, for messages."""
+        try:
+            with open(self.log_path, "rb") as f:
+                text = f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return "(none)"
+        text = text[-limit:].strip() if limit else text
+        return text or "(nothing)"
+
+    def alive(self):
+        return self.popen is not None and self.popen.poll() is None
+
+    def status(self):
+        """How it ended, in words ("exit status 3", "SIGKILL (killed by a signal)")."""
+        return describe_status(self.popen.returncode)
+
+    def tree(self):
+        """Processes below the program: its children and theirs, and the
+        orphans adopted from it (double-fork grandchildren, children whose
+        parent died), which are still the program's.  Each one seen is
+        remembered, to be ended with the program."""
+        everyone = procfs.all_procs()
+        procs.reap_adopted(everyone)
+        found = procfs.descendants(self.pid, everyone)
+        found.update(procs.adopted(everyone))
+        self.family.update(found)
+        return found
+
+    def signal(self, signo):
+        """Send signo to the program; False when it is gone.  Safe from pid
+        reuse: the program is this process's child, so its pid stays its
+        own until alive() (Popen.poll) reaps it."""
+        if not self.alive():
+            return False
+        os.kill(self.pid, signo)
+        return True
+
+    def terminate(self, wait):
+        """SIGTERM, as an administrator would; returns the exit status, or
+        None when the program still runs after wait seconds."""
+        self.tree()     # remember who is there
+        self.signal(signal.SIGTERM)
+        try:
+            return self.popen.wait(wait)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill_family(self, timeout):
+        """SIGKILL every process ever seen in the tree, and every orphan
+        adopted meanwhile, and wait (up to timeout) until they are gone."""
+        self.tree()
+        family = list(self.family.values())
+        procs.kill_trees([p.pid for p in family if not procfs.ended(p)])
+        procs.wait_until(lambda: all(procfs.ended(p) for p in family), timeout)
+        procs.reap_adopted()
+
+    def end(self, grace, timeout=5.0):
+        """End the program and every process it started, whatever state they
+        are in: SIGTERM and up to grace seconds for it to exit, as long again
+        for its children to finish by themselves (under valgrind, a process
+        killed early leaves no leak summary), then SIGKILL, and up to
+        timeout seconds for the killed to go.  grace 0 kills at once."""
+        if self.popen is None:
+            return
+        if self.alive() and (not grace or self.terminate(grace) is None):
+            self.tree()
+            procs.kill_tree(self.pid)
+            self.popen.wait()
+        if grace:
+            family = list(self.tree().values())
+            procs.wait_until(lambda: all(procfs.ended(p) for p in family), grace,
+                             progress=lambda: sum(procfs.ended(p) for p in family))
+        self.kill_family(timeout)
+
+
+def describe_status(status):
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        return f"{name} (killed by a signal)"
+    return f"exit status {status}"
