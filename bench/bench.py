@@ -449,7 +449,7 @@ def ratio(a, b):
 
 
 def targets(d):
-    """The issue's targets for the reference, each with the figures it
+    """The project's targets for the reference, each with the figures it
     compares: [what, value, goal, met]."""
     if "reference" not in d["servers"]:
         return []

@@ -27,16 +27,15 @@
 /*
  * str_echo's own buffer is small, because every stack page a child touches
  * is a private page of its own: a 64 KiB buffer put its first byte a page
- * away from the other frames (PSS per held connection 39.9 -> 35.9 KiB in
- * bench/), and with 1 KiB instead of 4 KiB the frames share one page in
- * about half the runs (static build: 27.1 -> 23.1 KiB).  A read that fills
- * it means a stream, which goes to echo_splice().
+ * away from the other frames, and with 1 KiB instead of 4 KiB the frames
+ * often share one page (the figures are in bench/README.md).  A read that
+ * fills it means a stream, which goes to echo_splice().
  */
 #define STR_ECHO_BUFSIZE 1024
 
 /*
  * echo_splice's pipe: 256 KiB moves more per call than the default 64 KiB
- * (server CPU per echoed GiB 0.44 -> 0.33 s) and stays well inside the
+ * (less server CPU per echoed byte: bench/README.md) and stays well inside the
  * 64 MiB an unprivileged user's pipes may hold in all (fs.pipe-user-pages-soft).
  */
 #define SPLICE_PIPE_SIZE 262144
@@ -65,9 +64,9 @@ writen(int fd, const void *buf, size_t n)
  * echo_splice: the fast path for a stream.  The bytes go from fd into a
  * pipe and from the pipe back to fd with splice(2), so they are never
  * copied to or from user memory; whatever one splice() takes in goes back
- * out at once, as read() and write() would do it.
- * Measured (bench/, 1 GiB echoed over one loopback connection): the server
- * spends 0.33 s of CPU instead of 0.74 s with read()/write() and 64 KiB.
+ * out at once, as read() and write() would do it.  It takes less than half
+ * the server CPU that read() and write() take for a bulk echo
+ * (bench/README.md).
  * Adds every byte moved to *total.  Returns 0 at EOF, -1 with errno on an
  * error, 1 when splice() does not work on fd and nothing was moved yet:
  * the caller then goes on with read() and write().

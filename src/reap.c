@@ -44,9 +44,8 @@
  * The book, its count included, lives in a mapping of its own that fork()
  * leaves out of the children (MADV_DONTFORK, or INHERIT_NONE on the BSDs).
  * On the heap or in .bss, each page the parent writes after a fork is
- * copied, leaving each child the sole owner of a stale 4 KiB copy (bench/:
- * PSS per held connection 35.9 -> 31.9 KiB when the book first left the
- * heap for a mapping shared with the children).  Left out, the children
+ * copied, leaving each child the sole owner of a stale 4 KiB copy (a page
+ * per held connection: bench/README.md).  Left out, the children
  * neither pay for the book nor can write it.  Elsewhere the mapping is
  * plain private: still correct, at the cost of those copies.
  */

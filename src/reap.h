@@ -36,8 +36,8 @@ void children_signal(int signo);
  * reap_children: the SIGCHLD handler.  Calls waitpid(-1, &status, WNOHANG)
  * until it returns 0 (children left, none finished) or -1 (no children),
  * because signals do not queue: one SIGCHLD may stand for many exits.
- * Crosses each reaped pid off the book, if children_init() made one.  Async-signal-safe; leaves errno as
- * it found it; never blocks.
+ * Crosses each reaped pid off the book, if children_init() made one.
+ * Async-signal-safe; leaves errno as it found it; never blocks.
  */
 void reap_children(int signo);
 

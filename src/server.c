@@ -317,8 +317,7 @@ child(int connfd, const struct config *cfg, const sigset_t *open_mask)
  * parent and child, and so writes a page of libc's data and one of the
  * loader's, which every child then keeps a private copy of; _Fork() skips
  * that work, which only matters when another thread may hold those locks
- * (bench/: PSS per held connection 24-28 -> 12-16 KiB, with spawn()
- * leaving errno alone).
+ * (it halves the memory per held connection: bench/README.md, "At scale").
  */
 static pid_t
 fork_child(void)

@@ -1,4 +1,4 @@
-"""Fixtures for the reference-server tests (issue 5): each test starts its
+"""Fixtures for the reference server's own tests: each test starts its
 own build/echo-server on an ephemeral loopback port and stops its whole
 process group afterwards, whatever happened.
 """

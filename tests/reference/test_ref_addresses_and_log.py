@@ -1,6 +1,8 @@
-"""IPv6, dual stack and the per-connection log line (issue 5: "IPv6 and
-dual stack (-b ::), port 0 with the readiness line, -v one log line per
-connection (peer address, bytes, duration, exit status) to stderr").
+"""IPv6, dual stack and the per-connection log line, as echo-server(1)
+describes them: -b :: serves IPv4 and IPv6 at once, -p 0 takes a port the
+kernel chooses and says which on the readiness line, and -v writes one
+line per connection (peer address, bytes, duration, exit status) to
+stderr.
 """
 import re
 import socket

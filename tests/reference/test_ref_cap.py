@@ -1,6 +1,6 @@
-"""The child cap, -c MAX (issue 5: "2,000 connection attempts at once
-against -c 50: never more than 50 children, all clients eventually served
-or cleanly refused, no zombies, memory bounded").
+"""The child cap, -c MAX: 2,000 connection attempts at once against -c 50
+never make more than 50 children, every client is served or cleanly
+refused in the end, and no zombie is left nor memory grown.
 """
 import errno
 import resource
@@ -129,7 +129,7 @@ def test_two_thousand_simultaneous_clients_never_exceed_the_child_cap(start_serv
     actually reached, every client gets its 64 bytes back (or is refused
     cleanly), and afterwards no child or zombie is left and the parent's
     memory has not grown with the load."""
-    # Issue 5, "Done when": -c 50 against 2,000 simultaneous 64-byte clients.
+    # The cap's promise at its hardest: -c 50 against 2,000 simultaneous 64-byte clients.
     if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < 2100:
         pytest.skip("needs 2,100 descriptors for the clients")
     server = start_server("-c", str(CAP))
@@ -141,7 +141,7 @@ def test_two_thousand_simultaneous_clients_never_exceed_the_child_cap(start_serv
     assert storm.max_children == CAP, "the test never pushed the server to its cap"
     assert unfinished == 0, f"{unfinished} clients neither served nor refused in time"
     assert storm.failures == []
-    # Done when (issue 5): the reference serves every one of them.
+    # The queue behind the cap loses no one: every client is served.
     assert storm.served == 2000, f"refused: {storm.refused}"
     assert server.wait_children(lambda kids: not kids) == []
     assert server.popen.poll() is None

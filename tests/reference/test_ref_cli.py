@@ -1,6 +1,6 @@
-"""The command lines of echo-server and echo-client (issue 5: "Every
-command-line error gives a clear message and exit 2; nothing aborts or
-hangs"; "--help and --version on both programs").  Errors met once the
+"""The command lines of echo-server and echo-client: every command-line
+error gives a clear message and exit status 2, and nothing aborts or
+hangs; both programs take --help and --version.  Errors met once the
 arguments are fine (address in use, unknown host, refused) exit 1.
 """
 import os

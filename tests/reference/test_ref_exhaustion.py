@@ -1,6 +1,7 @@
-"""Running out of descriptors and processes (issue 5: "EMFILE/ENFILE on
-accept: log once, keep serving, recover by itself, no busy loop"; "fork
-failure: close that connection, log, back off, recover").
+"""Running out of descriptors and processes: on EMFILE or ENFILE from
+accept the server logs once, keeps serving and recovers by itself without
+a busy loop; when fork fails it closes that connection, logs, backs off
+and recovers.
 
 The parent closes each connection once it has forked, so it never holds
 more than four descriptors of its own: 0-2 and the listening socket, 3.

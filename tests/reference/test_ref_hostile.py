@@ -1,7 +1,7 @@
-"""Hostile and vanishing clients (issue 5: "connection then immediate RST,
-thousands of times; half-open connections; 1-byte dribbles; a peer that
-writes 100 MiB without reading (the child blocks, no one else does)";
-"SIGKILLed client processes, mid-transfer, in bulk").
+"""Hostile and vanishing clients: a connection reset at once, thousands of
+times; half-open connections; 1-byte dribbles; a peer that writes 100 MiB
+without reading (its child blocks, no one else does); client processes
+SIGKILLed mid-transfer, in bulk.
 """
 import os
 import socket

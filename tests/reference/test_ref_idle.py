@@ -1,6 +1,6 @@
-"""The idle timeout, -t SECS (issue 5: "a child whose peer has neither sent
-nor read for that long closes the connection and exits ... idle or stuck
-clients cannot hold slots forever"; active ones are untouched).
+"""The idle timeout, -t SECS: a child whose peer has neither sent nor read
+for that long closes the connection and exits, so idle or stuck clients
+cannot hold slots forever; active ones are untouched.
 """
 import socket
 import time

@@ -1,7 +1,6 @@
 """The server checks at start that the machine allows the children -c
-asks for (issue 13: "checked by the server at start when -c asks for more
-than the limits allow, with one clear message naming the limit and the
-command that raises it, never a silent cap").  Without -c nothing is
+asks for: when -c asks for more than the limits allow, one clear message
+names the limit and the command that raises it, never a silent cap.  Without -c nothing is
 checked: the default is the kit's choice, not the user's demand, and a
 short process limit then only makes forks fail and back off.
 """

@@ -1,7 +1,8 @@
-"""Stopping the server (issue 5: "SIGTERM/SIGINT: stop accepting, close the
-listening socket, end the children (SIGTERM, then SIGKILL after a grace
-period), reap them all, exit 0: no orphans, no zombies.  SIGHUP is
-harmless.  --drain waits for the children instead of ending them.").
+"""Stopping the server: on SIGTERM or SIGINT it stops accepting, closes
+the listening socket, ends the children (SIGTERM, then SIGKILL after a
+grace period), reaps them all and exits 0, leaving no orphan and no
+zombie.  SIGHUP is harmless.  --drain waits for the children instead of
+ending them.
 
 The suite is the subreaper of every server it starts, so a child the
 server leaves behind would be re-parented here and found.

@@ -3,7 +3,7 @@
  * (src/reap.h).  Children are real forked processes; what is left of them
  * is read from /proc.  A child only ever calls _exit(): cmocka's state
  * belongs to the parent, which does all the asserting.
- * Clauses quoted are from issue 2, "The reaper", and reap.h.
+ * Each test names the promise of reap.h it holds the code to.
  */
 #include <errno.h>
 #include <signal.h>
@@ -56,8 +56,8 @@ release_children(int gate[2], int n)
 }
 
 /*
- * Issue 2: the handler "loops waitpid(-1, &status, WNOHANG) until it
- * returns 0 or -1": signals do not queue, so one call must collect every
+ * reap.h: the handler calls waitpid(-1, &status, WNOHANG) until it returns
+ * 0 or -1, because signals do not queue: one call must collect every
  * child that exited.  Five are zombies at once before the single call.
  */
 static void
@@ -119,7 +119,7 @@ reap_children_returns_at_once_with_running_children(void **state)
 }
 
 /*
- * Issue 2: the handler "saves and restores errno": the interrupted code may
+ * reap.h: the handler leaves errno as it found it: the interrupted code may
  * be between a failed call and its look at errno.  The handler's last
  * waitpid() fails with ECHILD; errno must still hold what it held before.
  */
@@ -139,8 +139,8 @@ reap_children_leaves_errno_unchanged(void **state)
 }
 
 /*
- * Issue 2: "Install it with sigaction without SA_RESTART, on purpose, so
- * the accept loop's EINTR path is real".
+ * reap.h: set_handler() installs without SA_RESTART, so that a wait the
+ * handler interrupts returns EINTR on every system.
  */
 static void
 set_handler_installs_without_sa_restart(void **state)
@@ -336,7 +336,7 @@ mapping_starts(pid_t pid, unsigned long *starts, size_t max)
 }
 
 /*
- * Issue: "keep the book out of the children altogether".  A forked child
+ * reap.c: the book is kept out of the children altogether.  A forked child
  * has every mapping its parent had at the fork but one: the book.
  */
 static void
