@@ -97,6 +97,6 @@ installcheck:
 	@dir=$$(mktemp -d) && cd "$$dir" && export PYTHONPATH='$(PYTHONDIR)' && \
 	$(BINDIR)/echo-conformance --server '$(BINDIR)/echo-server {port}' && \
 	printf 'def test_own():\n    pass\n' >test_own.py && \
-	python3 -m pytest -p echo_conformance -p no:cacheprovider \
+	$(PYTHON) -m pytest -p echo_conformance -p no:cacheprovider \
 	    --server-cmd '$(BINDIR)/echo-server {port}' --only-clauses S-ECHO-1,S-REAP-2; \
 	status=$$?; rm -rf "$$dir"; exit $$status

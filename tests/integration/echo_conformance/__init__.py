@@ -1,2 +1,17 @@
-"""Support code for the conformance suite: the spec's clauses, /proc probing,
-process control, sockets, fake servers, and the clause report."""
+"""The echo-server conformance suite: the spec's clauses, /proc probing,
+process control, sockets, fake servers, the clause report, and the pytest
+plugin that runs it all.
+
+`pytest -p echo_conformance` names this package: an installed copy is
+found by its pytest11 entry point, which loads echo_conformance.plugin; a
+copy on PYTHONPATH (this source tree) is loaded as this module, so the
+plugin's hooks and fixtures are offered here too.  Without pytest (the
+benchmark's or the demo's imports under another interpreter) the package
+still serves its plumbing."""
+
+try:
+    import pytest  # noqa: F401
+except ImportError:     # pragma: no cover - plumbing only
+    pass
+else:
+    from .plugin import *  # noqa: F401,F403

@@ -98,6 +98,11 @@ def _collect_own_tests(config):
         if "::" in arg or path.is_file():
             return
     config.args.append(str(TESTS))
+    # Joined from elsewhere, the suite is shaped by its package alone: no
+    # conftest.py above it may load.  (Run from this source tree's copy,
+    # tests/integration/conftest.py would load the plugin a second time.)
+    # pytest has no public setting for this once the run has started.
+    config.pluginmanager._confcutdir = TESTS
 
 
 def _require_programs(config):
