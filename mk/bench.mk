@@ -5,10 +5,12 @@
 #
 #   make bench                 the full run, about 9 minutes
 #   make bench BENCH_QUICK=1   a smoke run, under a minute
+#   make bench-bulk            where a bulk echo's time goes, every server
+#                              and the one-way floor (bench/bulk.py), ~2 min
 
 BENCH_QUICK ?=
 
-.PHONY: bench
+.PHONY: bench bench-bulk
 $(B)/bench:
 	mkdir -p $@
 
@@ -24,3 +26,6 @@ bench: $(PROGS) $(B)/bench/loadgen $(B)/bench/static/echo-server
 	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1 yes true,$(BENCH_QUICK)),--quick) \
 	    --server 'reference-static=$(B)/bench/static/echo-server -c 1000 {port}'
 
+
+bench-bulk: $(PROGS) $(B)/bench/loadgen
+	$(PYTHON) bench/bulk.py --build $(B) --out $(B)/bench/bulk.json
