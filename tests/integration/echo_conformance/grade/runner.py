@@ -135,14 +135,15 @@ class Progress:
     def __init__(self, total, stream=sys.stderr):
         self.total, self.stream = total, stream
         self.tty = stream.isatty()
-        self.done = self.running = self.failed_builds = 0
+        self.done = self.running = self.failed_builds = self.resumed = 0
         self.start = time.monotonic()
         self.lock = threading.Lock()
 
     def _eta(self):
-        if not self.done:
+        graded = self.done - self.resumed     # resumed ones took no time in this run
+        if not graded:
             return "?"
-        left = (time.monotonic() - self.start) / self.done * (self.total - self.done)
+        left = (time.monotonic() - self.start) / graded * (self.total - self.done)
         return f"{left / 60:.0f} min" if left >= 90 else f"{left:.0f} s"
 
     def started(self):
@@ -153,6 +154,7 @@ class Progress:
     def finished(self, doc, skipped=False):
         with self.lock:
             self.running -= 0 if skipped else 1
+            self.resumed += 1 if skipped else 0
             self.done += 1
             build = doc["grading"].get("build") or {}
             if not build.get("ok", True):
