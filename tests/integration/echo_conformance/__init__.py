@@ -9,9 +9,16 @@ plugin's hooks and fixtures are offered here too.  Without pytest (the
 benchmark's or the demo's imports under another interpreter) the package
 still serves its plumbing."""
 
-try:
-    import pytest  # noqa: F401
-except ImportError:     # pragma: no cover - plumbing only
-    pass
-else:
-    from .plugin import *  # noqa: F401,F403
+import importlib.util
+import inspect
+
+
+def _offer_plugin():
+    from . import plugin
+    for name, value in vars(plugin).items():
+        if not name.startswith("_") and not inspect.ismodule(value):
+            globals()[name] = value
+
+
+if importlib.util.find_spec("pytest") is not None:
+    _offer_plugin()
