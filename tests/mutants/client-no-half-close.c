@@ -4,8 +4,10 @@
  * Defect: without shutdown(SHUT_WR) the server never reads EOF, so it
  * never closes, and the client waits for the server's EOF forever.
  * Expected: fails SPEC clause C-BATCH-1 (batch input comes back whole, exit 0),
- * by the suite's silence timeout; and C-INT-1, the client smoke clause,
- * since an interactive user's end of input (Ctrl-D) does not end it either.
+ * by the suite's silence timeout, and every other clause whose test needs
+ * the client to end after its input does: C-BATCH-2, C-EXACT-1, C-SLOW-1,
+ * C-SHORT-1 (SHOULD); and C-INT-1, the client smoke clause, since an
+ * interactive user's end of input (Ctrl-D) does not end it either.
  */
 #include "plumbing.h"
 

@@ -5,7 +5,11 @@
  * Defect: while it waits for input it is blocked in read(2) on stdin and
  * cannot see the server close or reset; it notices only when the user
  * types again, and if stdin stays open it waits forever.
- * Expected: fails SPEC clause C-PREM-1 (premature close noticed promptly).
+ * Expected: fails SPEC clause C-PREM-1 (premature close noticed promptly),
+ * and C-PREM-2, C-RST-1, C-RST-2 with it (a reset is as unseen as a close).
+ * It also waits for each chunk's echo before it sends the next or its end
+ * of input, so a server that answers only after the client's EOF, or not
+ * at all, leaves both waiting: C-SLOW-1, C-EXACT-1, C-SHORT-1 (SHOULD).
  */
 #include <unistd.h>
 
