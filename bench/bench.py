@@ -4,7 +4,7 @@ of this machine, all measured by bench/loadgen in one run, interleaved.
 
 usage: bench.py --build DIR [--quick] [--reps N] [--out DIR]
                 [--server NAME=COMMAND]... [--only NAME,...] [--no-clients]
-                [--no-scale | --scale-only]
+                [--no-scale | --scale-only] [--scale-peers]
 
 Writes DIR/results.json, DIR/table.md, DIR/chart.png and, for the run at
 scale (the reference holding 1,000 to 25,000 connections), DIR/scale.png
@@ -289,21 +289,35 @@ def measure_clients(lg, cfg, res, cli, server_argv, logdir):
 PID_SPARE = 2000
 
 
-def measure_scale(lg, cfg, build, logdir):
-    """The reference holding K connections, K from 1,000 to 25,000, one run
-    each: loadgen scale's JSON per K, or why it was not run."""
+# The peers at scale, at fewer K: each of their connections costs 60 to 850
+# KiB (the table of a full run), and their run says what stops them.
+PEER_SCALE_KS = [1000, 5000]
+
+
+def scale_argv(argv, k):
+    """argv with a cap on children (-c N: the reference, tcpserver) raised
+    so that K connections, and the probes beside them, fit under it."""
+    argv = list(argv)
+    if "-c" in argv:
+        argv[argv.index("-c") + 1] = str(k + 1000)
+    return argv
+
+
+def measure_scale(lg, ks, logdir, name, argv):
+    """name's server holding K connections for each K, one run each:
+    loadgen scale's JSON per K, or why it was not run, and beside it the
+    floor of K exits."""
     runs = []
-    for k in cfg["scale_ks"]:
+    for k in ks:
         # The K children, the 200 probes' and the load's own processes.
         need = k + 300 + PID_SPARE
         free = procfs.free_pids()
         if free < need:
-            runs.append({"k": k, "error": "not run: %d pids free, %d needed "
+            runs.append({"server": name, "k": k, "error": "not run: %d pids free, %d needed "
                          "(forks would fail near here)" % (free, need)})
             continue
-        print("scale: %d connections" % k, flush=True)
-        argv = [os.path.join(build, "echo-server"), "-c", str(k + 1000), "{port}"]
-        srv = Server(argv, logdir, "reference-scale")
+        print("scale: %s, %d connections" % (name, k), flush=True)
+        srv = Server(scale_argv(argv, k), logdir, name + "-scale")
         try:
             srv.start()
             out = loadgen(lg, "scale", "-p", srv.port, "-s", srv.pid, "-k", k,
@@ -315,25 +329,36 @@ def measure_scale(lg, cfg, build, logdir):
         # What K exits cost this machine whoever reaps them: the floor
         # under the close and the reap (bench/README.md, "At scale").
         floor = loadgen(lg, "exit-floor", "-k", k, bound=SLACK + k / 100)
-        out["exit_floor_ms"] = floor.get("reap_ms", float("nan"))
-        out["k"] = k
+        out.update(server=name, k=k, exit_floor_ms=floor.get("reap_ms", float("nan")))
         runs.append(out)
+    return runs
+
+
+def measure_all_at_scale(lg, cfg, build, logdir, peers):
+    """The reference at every K of cfg, then, with peers, each peer that
+    serves a connection with a process at PEER_SCALE_KS."""
+    every = servers(build)
+    runs = measure_scale(lg, cfg["scale_ks"], logdir, "reference", every["reference"])
+    for name in (n for n in every if peers and n != "reference"):
+        ks = [k for k in PEER_SCALE_KS if k <= max(cfg["scale_ks"])]
+        runs += measure_scale(lg, ks, logdir, name, every[name])
     return runs
 
 
 def scale_table(runs):
     rows = ["", "### The reference at scale", "",
-            "| connections | open s | PSS KiB/conn | kernel KiB/conn (stack, page tables, slab) "
+            "| server | connections | open s | PSS KiB/conn "
+            "| kernel KiB/conn (stack, page tables, slab) "
             "| new client p50 / p99 ms | closing ms | reap after last close ms "
             "| K exits at once (floor) ms |",
-            "|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         if "error" in r:
-            rows.append("| %d | %s | | | | | | |" % (r["k"], r["error"]))
+            rows.append("| %s | %d | %s | | | | | | |" % (r["server"], r["k"], r["error"]))
             continue
-        rows.append("| %d | %.1f | %.1f | %.1f (%.1f, %.1f, %.1f) | %.1f / %.1f | %.1f "
+        rows.append("| %s | %d | %.1f | %.1f | %.1f (%.1f, %.1f, %.1f) | %.1f / %.1f | %.1f "
                     "| %.1f%s | %.1f |" % (
-                        r["k"], r["open_s"], r["kib_per_conn"], r["kernel_kib_per_conn"],
+                        r["server"], r["k"], r["open_s"], r["kib_per_conn"], r["kernel_kib_per_conn"],
                         r["kstack_kib_per_conn"], r["ptables_kib_per_conn"],
                         r["slab_kib_per_conn"], r["new_p50_ms"], r["new_p99_ms"],
                         r["close_ms"], r["reap_ms"],
@@ -343,8 +368,9 @@ def scale_table(runs):
 
 
 def scale_chart(runs, out):
-    """Memory per connection and reap time against the connections held."""
-    ok = [r for r in runs if "error" not in r]
+    """The reference's memory per connection and times against the
+    connections held."""
+    ok = [r for r in runs if "error" not in r and r["server"] == "reference"]
     if not ok:
         return
     dat = os.path.join(out, "scale.dat")
@@ -378,7 +404,7 @@ def run_scale_only(args, cfg):
     lg = os.path.join(args.build, "bench", "loadgen")
     logdir = os.path.join(args.out, "logs")
     os.makedirs(logdir, exist_ok=True)
-    runs = measure_scale(lg, cfg, args.build, logdir)
+    runs = measure_all_at_scale(lg, cfg, args.build, logdir, args.scale_peers)
     with open(os.path.join(args.out, "scale.json"), "w") as f:
         json.dump(runs, f, indent=1)
     text = scale_table(runs)
@@ -413,7 +439,7 @@ def run(args, cfg):
 
     cli = clients(args.build) if args.clients else {}
     measure_clients(lg, cfg, res, cli, servers(args.build)["reference"], logdir)
-    scale = measure_scale(lg, cfg, args.build, logdir) if args.scale else []
+    scale = measure_all_at_scale(lg, cfg, args.build, logdir, args.scale_peers) if args.scale else []
 
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -609,6 +635,8 @@ def main():
                     help="skip the run at scale (1,000 to 25,000 held connections)")
     ap.add_argument("--scale-only", action="store_true",
                     help="only the run at scale: writes scale.json and scale.png")
+    ap.add_argument("--scale-peers", action="store_true",
+                    help="the peers at scale too, at 1,000 and 5,000 connections")
     args = ap.parse_args()
     cfg = dict(QUICK if args.quick else FULL)
     if args.reps:

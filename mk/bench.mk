@@ -24,7 +24,7 @@ $(B)/bench/static/echo-server: src/*.c src/*.h
 
 bench: $(PROGS) $(B)/bench/loadgen $(B)/bench/static/echo-server
 	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1 yes true,$(BENCH_QUICK)),--quick) \
-	    --server 'reference-static=$(B)/bench/static/echo-server -c 1000 {port}'
+	    --scale-peers --server 'reference-static=$(B)/bench/static/echo-server -c 1000 {port}'
 
 
 bench-bulk: $(PROGS) $(B)/bench/loadgen
