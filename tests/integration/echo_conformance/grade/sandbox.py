@@ -23,6 +23,7 @@ from pathlib import Path
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("pids", "memory", "cpu", "freezer")
 KILL_ROUNDS = 200           # freeze-kill-thaw rounds before giving up, 10 ms apart
+REMOVE_ROUNDS = 3000        # rmdir attempts, 10 ms apart: 30 s for the exits to finish
 _active = set()             # cgroups of the sandboxes running now, for an interrupt
 _active_lock = threading.Lock()
 
@@ -140,8 +141,11 @@ class Cgroup:
         return found
 
     def remove(self):
+        """Remove the cgroups, once the kernel has let go of the killed
+        processes: on a crowded machine their exits take more than a second
+        (an empty pids cgroup was left behind after a 1 s wait)."""
         for path in self.dirs.values():
-            for _ in range(100):
+            for _ in range(REMOVE_ROUNDS):
                 try:
                     path.rmdir()
                     break
