@@ -290,8 +290,12 @@ PID_SPARE = 2000
 
 
 # The peers at scale, at fewer K: each of their connections costs 60 to 850
-# KiB (the table of a full run), and their run says what stops them.
+# KiB (the table of a full run), and their run says what stops them.  They
+# are opened 4 ahead of their echoes, not loadgen's 512: socat and Python's
+# socketserver listen with a queue of 5, and a SYN dropped from a full queue
+# costs its client a second or more, so that none came back in time.
 PEER_SCALE_KS = [1000, 5000]
+PEER_AHEAD = 4
 
 
 def scale_argv(argv, k):
@@ -303,7 +307,7 @@ def scale_argv(argv, k):
     return argv
 
 
-def measure_scale(lg, ks, logdir, name, argv):
+def measure_scale(lg, ks, logdir, name, argv, ahead=None):
     """name's server holding K connections for each K, one run each:
     loadgen scale's JSON per K, or why it was not run, and beside it the
     floor of K exits."""
@@ -321,7 +325,7 @@ def measure_scale(lg, ks, logdir, name, argv):
         try:
             srv.start()
             out = loadgen(lg, "scale", "-p", srv.port, "-s", srv.pid, "-k", k,
-                          bound=SLACK + 60 + k / 100)
+                          *(["-a", ahead] if ahead else []), bound=SLACK + 60 + k / 100)
         except (StartError, RuntimeError, OSError) as e:
             out = {"error": str(e)}
         finally:
@@ -341,7 +345,7 @@ def measure_all_at_scale(lg, cfg, build, logdir, peers):
     runs = measure_scale(lg, cfg["scale_ks"], logdir, "reference", every["reference"])
     for name in (n for n in every if peers and n != "reference"):
         ks = [k for k in PEER_SCALE_KS if k <= max(cfg["scale_ks"])]
-        runs += measure_scale(lg, ks, logdir, name, every[name])
+        runs += measure_scale(lg, ks, logdir, name, every[name], ahead=PEER_AHEAD)
     return runs
 
 

@@ -6,7 +6,7 @@
  *   loadgen ping  -p PORT [-n ROUNDS]               1-byte round trips, TCP_NODELAY
  *   loadgen hold  -p PORT -s SERVERPID [-k K]       K held connections: PSS, reap
  *                                                   ("unreaped": children left at 2*WAITSECS)
- *   loadgen scale -p PORT -s SERVERPID [-k K]       K connections held by several processes
+ *   loadgen scale -p PORT -s SERVERPID [-k K] [-a N] K connections held by several processes
  *                                                   (epoll): PSS, kernel memory, a new client's
  *                                                   latency while held, reap after the last close
  *   loadgen fork  [-t SECS]                         floor: fork+_exit+waitpid
@@ -699,10 +699,12 @@ static int collect_echoes(int ep, int *echoed, int ms)
 	return 0;
 }
 
-/* Connections a worker may have opened beyond those echoed: the rest wait
- * in connect().  Running ahead of the server's forks would overflow its
- * listen queue, and every dropped SYN costs its client a second or more. */
-#define SCALE_AHEAD 512
+/* Connections a worker may have opened beyond those echoed (-a): the rest
+ * wait in connect().  Running ahead of the server's forks would overflow its
+ * listen queue, and every dropped SYN costs its client a second or more.
+ * 512 suits a server that listens with a long queue, as the reference does;
+ * socat and Python's socketserver listen with a queue of 5. */
+static int scale_ahead = 512;
 
 /* A worker: opens n connections, sends a byte on each and waits with epoll
  * until every one has come back; says 'r' on up (or 'e' and why on stderr),
@@ -719,7 +721,7 @@ static void scale_worker(int w, int n, int up, int down)
 	if (fds == NULL || ep < 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		while (i - echoed > SCALE_AHEAD && now() < end)
+		while (i - echoed > scale_ahead && now() < end)
 			if (collect_echoes(ep, &echoed, 100) < 0)
 				goto fail;
 		fds[i] = dial_from(w);
@@ -1082,7 +1084,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: loadgen rate|bulk|ping|hold|scale|fork|exit-floor|floor-bw|floor-rtt|gen|check\n"
 		"  [-H HOST] [-p PORT] [-c WORKERS] [-t SECS] [-n BYTES|ROUNDS]\n"
-		"  [-k CONNS] [-s SERVERPID] [-T WAITSECS]\n");
+		"  [-k CONNS] [-s SERVERPID] [-T WAITSECS] [-a AHEAD]\n");
 	exit(2);
 }
 
@@ -1100,7 +1102,7 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "H:p:c:t:n:k:s:T:")) != -1)
+	while ((c = getopt(argc, argv, "H:p:c:t:n:k:s:T:a:")) != -1)
 		switch (c) {
 		case 'H': host = optarg; break;
 		case 'p': port = optarg; break;
@@ -1110,9 +1112,10 @@ int main(int argc, char **argv)
 		case 'k': k = atoi(optarg); break;
 		case 's': server = (pid_t)atol(optarg); break;
 		case 'T': wait_bound = atof(optarg); break;
+		case 'a': scale_ahead = atoi(optarg); break;
 		default: usage();
 		}
-	if (optind != argc || workers < 1 || k < 1 || secs <= 0 || wait_bound <= 0)
+	if (optind != argc || workers < 1 || k < 1 || secs <= 0 || wait_bound <= 0 || scale_ahead < 1)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	/* The fork floors want a small parent: leave the pattern pages unmapped. */
