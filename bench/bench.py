@@ -338,12 +338,15 @@ def measure_scale(lg, ks, logdir, name, argv, ahead=None):
     return runs
 
 
-def measure_all_at_scale(lg, cfg, build, logdir, peers):
-    """The reference at every K of cfg, then, with peers, each peer that
-    serves a connection with a process at PEER_SCALE_KS."""
+def measure_all_at_scale(lg, cfg, build, logdir, peers, only=None):
+    """The reference at every K of cfg, then, with peers, each peer at
+    PEER_SCALE_KS; only: a list of names, to run just those."""
     every = servers(build)
-    runs = measure_scale(lg, cfg["scale_ks"], logdir, "reference", every["reference"])
-    for name in (n for n in every if peers and n != "reference"):
+    wanted = lambda name: only is None or name in only
+    runs = []
+    if wanted("reference"):
+        runs += measure_scale(lg, cfg["scale_ks"], logdir, "reference", every["reference"])
+    for name in (n for n in every if peers and n != "reference" and wanted(n)):
         ks = [k for k in PEER_SCALE_KS if k <= max(cfg["scale_ks"])]
         runs += measure_scale(lg, ks, logdir, name, every[name], ahead=PEER_AHEAD)
     return runs
@@ -408,7 +411,8 @@ def run_scale_only(args, cfg):
     lg = os.path.join(args.build, "bench", "loadgen")
     logdir = os.path.join(args.out, "logs")
     os.makedirs(logdir, exist_ok=True)
-    runs = measure_all_at_scale(lg, cfg, args.build, logdir, args.scale_peers)
+    only = args.only.split(",") if args.only else None
+    runs = measure_all_at_scale(lg, cfg, args.build, logdir, args.scale_peers, only)
     with open(os.path.join(args.out, "scale.json"), "w") as f:
         json.dump(runs, f, indent=1)
     text = scale_table(runs)
