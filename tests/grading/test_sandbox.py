@@ -2,6 +2,7 @@
 that it leaves nothing behind.  Fast: no suite runs here."""
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from echo_conformance.grade import config, sandbox
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
+PACKAGE_PARENT = Path(__file__).resolve().parents[2] / "tests" / "integration"
 UID = 61099
 
 
@@ -50,6 +52,31 @@ def test_the_machine_is_read_only_inside(box):
 def test_submission_commands_run_without_root(box):
     _, output = box(sandbox.command(UID, sandbox.Limits(), ["id", "-u"], cwd="/tmp"))
     assert output.split()[-1] == str(UID)
+
+
+def cgroup_line(text, controller):
+    return next(line for line in text.splitlines()
+                if controller in line.split(":")[1].split(","))
+
+
+def test_only_the_submission_is_held_to_the_cpu_limit(box):
+    # The grader's side in the sandbox (here a Python process, as inside.py
+    # is) stays out of the CPU quota, so that a fork bomb's thousands of
+    # processes cannot starve what must end them; the submission's commands
+    # join it.  Both are in the sandbox's process limit.
+    code = ("import subprocess, sys; from echo_conformance.grade import sandbox; "
+            "print(open('/proc/self/cgroup').read().replace(chr(10), ' ')); sys.stdout.flush(); "
+            f"subprocess.run(sandbox.command({UID}, sandbox.Limits(), ['cat', '/proc/self/cgroup'], "
+            "cwd='/tmp'))")
+    _, output = box(["env", f"PYTHONPATH={PACKAGE_PARENT}", sys.executable, "-c", code])
+    lines = output.strip().splitlines()
+    grader, submission = lines[0].replace(" ", "\n"), "\n".join(lines[1:])
+    if not Path("/sys/fs/cgroup/cpu").is_dir():
+        pytest.skip("this machine has no cgroup v1 cpu controller")
+    assert "echo-grade-test" not in cgroup_line(grader, "cpu")
+    assert "echo-grade-test" in cgroup_line(submission, "cpu")
+    assert "echo-grade-test" in cgroup_line(grader, "pids")
+    assert "echo-grade-test" in cgroup_line(submission, "pids")
 
 
 def test_a_fork_bomb_hits_the_process_limit_and_leaves_nothing(box):

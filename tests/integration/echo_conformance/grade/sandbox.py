@@ -87,8 +87,12 @@ class Cgroup:
             return ""
 
     def enter_argv(self, argv):
-        """argv, started in this cgroup: a shell moves itself in, then execs."""
-        files = [str(d / "cgroup.procs") for d in self.dirs.values()]
+        """argv, started in this cgroup: a shell moves itself in, then execs.
+        The CPU limit is the submission's alone: its programs join that
+        group themselves (command()), while the grader's side in the sandbox
+        (inside.py, the suite) stays out of it, so that a fork bomb's
+        thousands of processes cannot starve what must end them."""
+        files = [str(d / "cgroup.procs") for c, d in self.dirs.items() if c != "cpu"]
         script = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
         return ["/bin/sh", "-c", script, "sh", *files, "--", *argv]
 
@@ -167,15 +171,19 @@ class Cgroup:
 SRC = "/tmp/src"            # the submission as handed in, read-only
 SUB = "/tmp/sub"            # its writable copy, where it is built and run
 OUT = "/tmp/out"            # results, writable by the grader's side only
+CPU = "/tmp/.cpu"           # the submission's CPU cgroup, which its programs join
 
 
-def bwrap_argv(src, out, limits, argv, env_keep=()):
+def bwrap_argv(src, out, limits, argv, env_keep=(), cpu_dir=None):
     """bubblewrap around argv: loopback-only network, own PID namespace,
     the machine read-only, a /tmp of limited size holding the submission
-    (read-only) and the results folder."""
+    (read-only), the results folder and, where the machine has one, the
+    submission's CPU cgroup (its files are root's: the submission's uid can
+    join it through command(), not change it)."""
+    cpu = ["--bind", str(cpu_dir), CPU] if cpu_dir else []
     return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--size", str(limits.tmp_mib << 20), "--tmpfs", "/tmp",
-            "--ro-bind", str(src), SRC, "--bind", str(out), OUT,
+            "--ro-bind", str(src), SRC, "--bind", str(out), OUT, *cpu,
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--new-session", "--chdir", "/tmp",
             "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
@@ -184,10 +192,15 @@ def bwrap_argv(src, out, limits, argv, env_keep=()):
 
 
 def command(uid, limits, argv, file_mib=None, cwd=SUB):
-    """argv as the submission runs it inside the sandbox: as uid, in cwd, with
-    its rlimits.  Every wrapper execs, so the pid is the program's own."""
+    """argv as the submission runs it inside the sandbox: in its CPU cgroup,
+    as uid, in cwd, with its rlimits.  Every wrapper execs, so the pid is the
+    program's own."""
     fsize = (file_mib or limits.file_mib) << 20
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+    join_cpu = []
+    if os.path.exists(f"{CPU}/cgroup.procs"):
+        # As root still: "0" is the writing shell, which then execs the rest.
+        join_cpu = ["/bin/sh", "-c", f'echo 0 > {CPU}/cgroup.procs || exit 125; exec "$@"', "sh"]
+    return [*join_cpu, "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "prlimit", f"--cpu={limits.cpu_seconds}", f"--fsize={fsize}",
             f"--nproc={limits.processes}", f"--as={limits.memory_mib << 20}", "--",
             "env", "-C", cwd, *argv]
@@ -211,7 +224,8 @@ def run(name, src, out, limits, argv, log, env_keep=()):
     start = time.monotonic()
     timed_out = False
     try:
-        proc = subprocess.Popen(group.enter_argv(bwrap_argv(src, out, limits, argv, env_keep)),
+        proc = subprocess.Popen(group.enter_argv(bwrap_argv(src, out, limits, argv, env_keep,
+                                                            group.dirs.get("cpu"))),
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True)
         try:
