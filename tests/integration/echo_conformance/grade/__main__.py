@@ -10,6 +10,11 @@ from . import runner
 
 
 def _interrupt(signum, frame):
+    # Once: a second signal (a supervisor's timeout and pkill both sending
+    # SIGTERM) raised again inside the cleanup and cut it short, leaving the
+    # running sandboxes to go on and their cgroups behind.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -28,6 +33,7 @@ def main(argv=None):
         parser.error(f"--jobs: at most {runner.UIDS_PER_GRADER}")
     config = grading_config.load(args.config)
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         docs = runner.grade_all(args.submissions, args.out, config, args.jobs)
     except KeyboardInterrupt:
