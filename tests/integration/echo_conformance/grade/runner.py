@@ -233,6 +233,7 @@ def grade_all(folder, out, config, jobs, progress_stream=sys.stderr):
         sandbox.kill_active()
         for t in threads:
             t.join()
+        sandbox.sweep(f"echo-grade-{os.getpid()}-")
         raise
     ordered = [docs[s.name] for s in todo]
     reports.write_class(ordered, out, config)

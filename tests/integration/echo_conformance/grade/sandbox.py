@@ -245,6 +245,21 @@ def run(name, src, out, limits, argv, log, env_keep=()):
     return Outcome(rc, timed_out, time.monotonic() - start, events, leftovers)
 
 
+def sweep(prefix):
+    """Remove this grader's cgroups (names starting with prefix) that are
+    left, empty, after an interrupted run: thawed first, since one thread's
+    kill can leave a group frozen while another's removal gave up."""
+    for controller in CONTROLLERS:
+        parent = _own_cgroup(controller)
+        for path in parent.glob(prefix + "*") if parent and parent.is_dir() else ():
+            try:
+                if controller == "freezer":
+                    (path / "freezer.state").write_text("THAWED\n")
+                path.rmdir()
+            except OSError:
+                pass        # not empty: its run() is still ending it
+
+
 def kill_active():
     """End every running sandbox (the grader was interrupted): their run()s
     return at once and clean up after themselves."""
