@@ -32,7 +32,7 @@ _active_lock = threading.Lock()
 class Limits:
     processes: int = 4096           # the suite's threads, 2000-connection endurance runs
     memory_mib: int = 2048
-    cpus: float = 1.0               # share of the machine's CPUs for the whole sandbox
+    cpus: float = 1.0               # share of the machine's CPUs for the submission's programs
     cpu_seconds: int = 300          # per process of the submission (RLIMIT_CPU)
     file_mib: int = 64              # largest file a submission process may write (RLIMIT_FSIZE)
     tmp_mib: int = 256              # size of the sandbox's /tmp
