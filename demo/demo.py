@@ -19,7 +19,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -101,23 +100,23 @@ class Server(Program):
     "listening on" line it writes first; what it says kept in a file."""
 
     def __init__(self, argv, timeout):
-        self.log_file = tempfile.NamedTemporaryFile(prefix="echo-demo-", suffix=".log")
-        super().__init__(argv + ["0"], self.log_file.name)
+        super().__init__(argv + ["0"])
         self.spawn()
-        ready = self.wait_ready(lambda: READY.search(self.output(None)), timeout)
+        ready = self.wait_for_line(READY, timeout)
         if not ready:
+            # Read before stop(), which removes the log.
+            why = f"{shown(argv)} did not start: {self.output()!r}"
             self.stop()
-            raise StartError(f"{shown(argv)} did not start: {self.output()!r}")
+            raise StartError(why)
         self.port = int(ready[1])
 
     @property
     def lines(self):
-        return self.output(None).splitlines()
+        return self.log().splitlines()
 
     def stop(self):
         """End the server and every process below it or adopted from it, at once."""
         self.end(0)
-        self.log_file.close()
 
 
 def shown(argv):
@@ -150,14 +149,14 @@ def settle(server, limit):
     # loop here would spread their exits out and hide the lesson.
     time.sleep(0.3)
     while time.monotonic() < deadline and server.popen.poll() is None:
-        if all(r["stat"] == "Z" for r in tree(server.popen.pid)[1:]):
+        if all(r["stat"] == "Z" for r in tree(server.pid)[1:]):
             break
         time.sleep(0.2)
     time.sleep(0.3)
 
 
 def snapshot(server):
-    rows = tree(server.popen.pid)
+    rows = tree(server.pid)
     alive = server.popen.poll() is None and bool(rows) and rows[0]["stat"] != "Z"
     children = rows[1:] if alive else []
     return {"alive": alive, "status": server.popen.returncode, "rows": rows,
@@ -176,7 +175,7 @@ def run_stage(name, argv, about, args, out, paint):
     client = str(Path(args.build) / "echo-client")
     out.write("\n" + paint.bold(f"== {name}: {about}") + "\n")
     server = Server(argv, 10 * args.timeout_scale)
-    result = {"name": name, "argv": argv, "port": server.port, "server_pid": server.popen.pid}
+    result = {"name": name, "argv": argv, "port": server.port, "server_pid": server.pid}
     try:
         out.write(f"$ {shown(argv)} 0 &      # {server.lines[0]}\n")
         rounds = []
@@ -214,8 +213,8 @@ def run_stage(name, argv, about, args, out, paint):
                 extra=["--timeout-scale", str(args.timeout_scale)])
             out.write(verdict.one_line(result["verdict"], paint) + "\n")
         if args.step:
-            out.write(f"(server pid {server.popen.pid} still runs: look with "
-                      f"ps -o pid,ppid,stat,cmd --ppid {server.popen.pid}; "
+            out.write(f"(server pid {server.pid} still runs: look with "
+                      f"ps -o pid,ppid,stat,cmd --ppid {server.pid}; "
                       f"Enter to go on)\n")
             out.flush()
             sys.stdin.readline()

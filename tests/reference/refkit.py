@@ -8,7 +8,6 @@ import os
 import re
 import select
 import socket
-import tempfile
 import time
 from pathlib import Path
 
@@ -70,19 +69,15 @@ class Server(Program):
     """
 
     def __init__(self, *args, wrapper=(), host="127.0.0.1", port=0):
-        self.log_file = tempfile.NamedTemporaryFile(prefix="echo-server-", suffix=".log")
-        super().__init__([*wrapper, SERVER, "-b", host, "-p", str(port), *args],
-                         self.log_file.name)
+        super().__init__([*wrapper, SERVER, "-b", host, "-p", str(port), *args])
         self.spawn(start_new_session=True)
-        match = self.wait_ready(lambda: READY.search(self.log()), scaled(10))
+        match = self.wait_for_line(READY, scaled(10))
         if not match:
+            why = f"server not ready: {self.log()!r}"   # read before stop() removes the log
             self.stop()
-            raise StartError(f"server not ready: {self.log()!r}")
+            raise StartError(why)
         self.host = host
         self.port = int(match.group(2))
-
-    def log(self):
-        return Path(self.log_path).read_text(errors="replace")
 
     def address(self, host=None):
         return (host or self.host, self.port)
@@ -113,7 +108,6 @@ class Server(Program):
         to us from it (we are their subreaper), at once: each test has
         checked what it wanted by then."""
         self.end(0, scaled(10))
-        self.log_file.close()
 
 
 def echo_once(server, data=b"ping\n", host=None):

@@ -10,6 +10,7 @@ for every process ever seen in its tree and every orphan adopted from it."""
 import os
 import signal
 import subprocess
+import tempfile
 import time
 
 from . import procfs, procs
@@ -20,8 +21,13 @@ class StartError(Exception):
 
 
 class Program:
-    def __init__(self, argv, log_path, append=False):
+    def __init__(self, argv, log_path=None, append=False):
+        """log_path None: a temporary file, removed by end()."""
         self.argv = list(argv)
+        self._temp_log = None
+        if log_path is None:
+            self._temp_log = tempfile.NamedTemporaryFile(prefix="echo-kit-", suffix=".log")
+            log_path = self._temp_log.name
         self.log_path = log_path
         self.log_mode = "ab" if append else "wb"
         self.popen = None
@@ -51,15 +57,24 @@ class Program:
             time.sleep(0.02)
         return None
 
-    def output(self, limit=2000):
-        """The last limit characters of what the program wrote, for messages."""
+    def wait_for_line(self, pattern, timeout):
+        """wait_ready() for a line the program writes (a compiled regular
+        expression, searched in all it wrote so far): the match, or None."""
+        return self.wait_ready(lambda: pattern.search(self.log()), timeout)
+
+    def log(self):
+        """Everything the program wrote so far; "" when there is no log."""
         try:
             with open(self.log_path, "rb") as f:
-                text = f.read().decode(errors="replace")
+                return f.read().decode(errors="replace")
         except FileNotFoundError:
+            return ""
+
+    def output(self, limit=2000):
+        """The last limit characters of what the program wrote, for messages."""
+        if not os.path.exists(self.log_path):
             return "(none)"
-        text = text[-limit:].strip() if limit else text
-        return text or "(nothing)"
+        return self.log()[-limit:].strip() or "(nothing)"
 
     def alive(self):
         return self.popen is not None and self.popen.poll() is None
@@ -72,10 +87,13 @@ class Program:
         """Processes below the program: its children and theirs, and the
         orphans adopted from it (double-fork grandchildren, children whose
         parent died), which are still the program's.  Each one seen is
-        remembered, to be ended with the program."""
+        remembered, to be ended with the program.  Its own pid is followed
+        only while it is alive: once Popen has reaped it, the pid may belong
+        to a stranger, and its children have come here as orphans anyway."""
+        alive = self.alive()
         everyone = procfs.all_procs()
         procs.reap_adopted(everyone)
-        found = procfs.descendants(self.pid, everyone)
+        found = procfs.descendants(self.pid, everyone) if alive else {}
         found.update(procs.adopted(everyone))
         self.family.update(found)
         return found
@@ -125,6 +143,8 @@ class Program:
             procs.wait_until(lambda: all(procfs.ended(p) for p in family), grace,
                              progress=lambda: sum(procfs.ended(p) for p in family))
         self.kill_family(timeout)
+        if self._temp_log:
+            self._temp_log.close()
 
 
 def describe_status(status):

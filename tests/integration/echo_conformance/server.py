@@ -48,15 +48,15 @@ class Server(Program):
         if found:
             if not any(procfs.reachable_from_loopback(s) for s in found):
                 raise StartError(f"the server listens on port {self.port}, but not on an "
-                                  f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
+                                 f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
             return {s.inode for s in found}
         if not self.alive():
             hint = " (it must run in the foreground)" if self.popen.returncode == 0 else ""
             raise StartError(f"the server exited with {self.status()} before listening on "
-                              f"port {self.port}{hint}. Its output:\n{self.output()}")
+                             f"port {self.port}{hint}. Its output:\n{self.output()}")
         raise StartError(f"the server did not listen on port {self.port} within "
-                          f"{self.settings.start_timeout:.0f} s; check that it takes the "
-                          f"port from its command line. Its output:\n{self.output()}")
+                         f"{self.settings.start_timeout:.0f} s; check that it takes the "
+                         f"port from its command line. Its output:\n{self.output()}")
 
     # What /proc says about the server and its tree.
 
