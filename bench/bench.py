@@ -307,7 +307,17 @@ def scale_argv(argv, k):
     return argv
 
 
-def measure_scale(lg, ks, logdir, name, argv, ahead=None):
+def exit_floor(lg, k, floors):
+    """What K exits cost this machine whoever reaps them, in ms: the floor
+    under the close and the reap (bench/README.md, "At scale").  The same
+    for every server, so measured once per K (floors: the ones so far)."""
+    if k not in floors:
+        out = loadgen(lg, "exit-floor", "-k", k, bound=SLACK + k / 100)
+        floors[k] = out.get("reap_ms", float("nan"))
+    return floors[k]
+
+
+def measure_scale(lg, ks, logdir, name, argv, floors, ahead=None):
     """name's server holding K connections for each K, one run each:
     loadgen scale's JSON per K, or why it was not run, and beside it the
     floor of K exits."""
@@ -330,10 +340,7 @@ def measure_scale(lg, ks, logdir, name, argv, ahead=None):
             out = {"error": str(e)}
         finally:
             srv.stop()
-        # What K exits cost this machine whoever reaps them: the floor
-        # under the close and the reap (bench/README.md, "At scale").
-        floor = loadgen(lg, "exit-floor", "-k", k, bound=SLACK + k / 100)
-        out.update(server=name, k=k, exit_floor_ms=floor.get("reap_ms", float("nan")))
+        out.update(server=name, k=k, exit_floor_ms=exit_floor(lg, k, floors))
         runs.append(out)
     return runs
 
@@ -343,17 +350,18 @@ def measure_all_at_scale(lg, cfg, build, logdir, peers, only=None):
     PEER_SCALE_KS; only: a list of names, to run just those."""
     every = servers(build)
     wanted = lambda name: only is None or name in only
-    runs = []
+    runs, floors = [], {}
     if wanted("reference"):
-        runs += measure_scale(lg, cfg["scale_ks"], logdir, "reference", every["reference"])
+        runs += measure_scale(lg, cfg["scale_ks"], logdir, "reference", every["reference"],
+                              floors)
     for name in (n for n in every if peers and n != "reference" and wanted(n)):
         ks = [k for k in PEER_SCALE_KS if k <= max(cfg["scale_ks"])]
-        runs += measure_scale(lg, ks, logdir, name, every[name], ahead=PEER_AHEAD)
+        runs += measure_scale(lg, ks, logdir, name, every[name], floors, ahead=PEER_AHEAD)
     return runs
 
 
 def scale_table(runs):
-    rows = ["", "### The reference at scale", "",
+    rows = ["", "### At scale", "",
             "| server | connections | open s | PSS KiB/conn "
             "| kernel KiB/conn (stack, page tables, slab) "
             "| new client p50 / p99 ms | closing ms | reap after last close ms "

@@ -26,9 +26,6 @@ import time
 
 import bench
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
 def machine_counts():
     """(CPU seconds busy on all CPUs, context switches) since boot."""
     busy = switches = 0
@@ -38,7 +35,7 @@ def machine_counts():
             if fields[0] == "cpu":
                 # user nice system idle iowait irq softirq steal ...: all but idle and iowait
                 ticks = [int(v) for v in fields[1:9]]
-                busy = (sum(ticks) - ticks[3] - ticks[4]) / TICKS
+                busy = (sum(ticks) - ticks[3] - ticks[4]) / bench.procfs.CLOCK_TICKS
             elif fields[0] == "ctxt":
                 switches = int(fields[1])
     return busy, switches

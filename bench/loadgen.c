@@ -1057,10 +1057,12 @@ static void run_exit_floor(int k)
 		pid_t pid = fork();
 
 		if (pid < 0) {
+			int err = errno, n;
+
 			close(fds[1]);
-			while (i-- > 0)
+			for (n = 0; n < i; n++)
 				wait(NULL);
-			fail("fork %d of %d: %s", i + 1, k, strerror(errno));
+			fail("fork %d of %d: %s", i + 1, k, strerror(err));
 		}
 		if (pid == 0) {
 			close(fds[1]);
