@@ -3,8 +3,9 @@
 # runs it all interleaved and writes $(B)/bench/results.json, table.md and
 # chart.png.  See bench/README.md.
 #
-#   make bench                 the full run, about 9 minutes
-#   make bench BENCH_QUICK=1   a smoke run, under a minute
+#   make bench                 the full run, then the run at scale (reference
+#                              1,000 to 25,000, peers 1,000 and 5,000): 25 min or more
+#   make bench BENCH_QUICK=1   a smoke run, a few minutes
 #   make bench-bulk            where a bulk echo's time goes, every server
 #                              and the one-way floor (bench/bulk.py), ~2 min
 
@@ -25,7 +26,6 @@ $(B)/bench/static/echo-server: src/*.c src/*.h
 bench: $(PROGS) $(B)/bench/loadgen $(B)/bench/static/echo-server
 	$(PYTHON) bench/bench.py --build $(B) $(if $(filter 1 yes true,$(BENCH_QUICK)),--quick) \
 	    --scale-peers --server 'reference-static=$(B)/bench/static/echo-server -c 1000 {port}'
-
 
 bench-bulk: $(PROGS) $(B)/bench/loadgen
 	$(PYTHON) bench/bulk.py --build $(B) --out $(B)/bench/bulk.json
