@@ -128,16 +128,48 @@ def shown(argv):
     return " ".join(short(a) for a in argv)
 
 
-def run_client(client, port, timeout):
-    """One round of the five-connection client: one line in, then EOF."""
-    argv = [client, "-n", str(CONNECTIONS), "127.0.0.1", str(port)]
+def run_client(client, server, timeout):
+    """One round of the five-connection client: one line in, then EOF.
+
+    The client closes its five connections when its input ends.  The input
+    is held open until the server has forked a child for each connection
+    and sits in accept() again, the moment the text describes: on a busy
+    machine the children could otherwise end while the server is still
+    forking, their signals merge, the handler runs outside accept(), and
+    stage 2 lives on with zombies instead of dying of EINTR."""
+    argv = [client, "-n", str(CONNECTIONS), "127.0.0.1", str(server.port)]
+    inp, feed = os.pipe()
     try:
-        done = subprocess.run(argv, input=LINE, capture_output=True, timeout=timeout)
+        proc = subprocess.Popen(argv, stdin=inp, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    finally:
+        os.close(inp)
+    try:
+        os.write(feed, LINE)
+        wait_in_accept(server, CONNECTIONS, timeout)
+    finally:
+        os.close(feed)
+    try:
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
         return {"argv": argv, "status": None, "stdout": "", "stderr": "timed out"}
-    return {"argv": argv, "status": done.returncode,
-            "stdout": done.stdout.decode(errors="replace"),
-            "stderr": done.stderr.decode(errors="replace").strip()}
+    return {"argv": argv, "status": proc.returncode,
+            "stdout": out.decode(errors="replace"),
+            "stderr": err.decode(errors="replace").strip()}
+
+
+def wait_in_accept(server, children, limit):
+    """Wait, at most limit seconds, until the server has this many running
+    children and is blocked waiting for a connection (or is gone)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and server.popen.poll() is None:
+        procs_now = [procfs.proc(c) for c in procfs.children(server.pid)]
+        running = sum(p is not None and not p.zombie for p in procs_now)
+        if running >= children and procfs.waiting_syscalls(server.pid):
+            return
+        time.sleep(0.01)
 
 
 def settle(server, limit):
@@ -180,7 +212,7 @@ def run_stage(name, argv, about, args, out, paint):
         out.write(f"$ {shown(argv)} 0 &      # {server.lines[0]}\n")
         rounds = []
         for _ in range(ROUNDS):
-            ran = run_client(client, server.port, 30 * args.timeout_scale)
+            ran = run_client(client, server, 30 * args.timeout_scale)
             rounds.append(ran)
             out.write(f"$ echo {LINE.decode().strip()!r} | {shown(ran['argv'])}\n")
             out.write(ran["stdout"] + (ran["stderr"] + "\n" if ran["stderr"] else ""))

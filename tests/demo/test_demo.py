@@ -145,7 +145,7 @@ def test_tree_shown_is_the_tree_in_proc():
     driver = load_demo_module()
     server = driver.Server([str(BUILD / "demo" / "stage1")], timeout=10)
     try:
-        driver.run_client(str(BUILD / "echo-client"), server.port, timeout=30)
+        driver.run_client(str(BUILD / "echo-client"), server, timeout=30)
         driver.settle(server, limit=5)
         shown = {r["pid"]: (r["ppid"], r["stat"]) for r in driver.tree(server.pid)}
         below = procfs.descendants(server.pid)
