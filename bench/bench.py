@@ -382,6 +382,17 @@ def scale_table(runs):
     return "\n".join(rows) + "\n"
 
 
+def plot(out, name, gp):
+    """Writes the gnuplot script gp (a list of lines) as out/name and runs
+    it; a failure is reported, not fatal: the numbers matter more."""
+    script = os.path.join(out, name)
+    with open(script, "w") as f:
+        f.write("\n".join(gp) + "\n")
+    r = subprocess.run(["gnuplot", script], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        print("gnuplot failed: " + r.stderr.strip(), file=sys.stderr)
+
+
 def scale_chart(runs, out):
     """The reference's memory per connection and times against the
     connections held."""
@@ -407,12 +418,7 @@ def scale_chart(runs, out):
           "'' using 1:6 with linespoints title 'floor: K idle children ended at once', "
           "'' using 1:5 with linespoints title 'new client p99 while held'" % dat,
           "unset multiplot"]
-    script = os.path.join(out, "scale.gp")
-    with open(script, "w") as f:
-        f.write("\n".join(gp) + "\n")
-    r = subprocess.run(["gnuplot", script], capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        print("gnuplot failed: " + r.stderr.strip(), file=sys.stderr)
+    plot(out, "scale.gp", gp)
 
 
 def run_scale_only(args, cfg):
@@ -628,12 +634,7 @@ def chart(d, out):
                   "'' index %d using 0:2:3:4 with yerrorbars pt 0 lc rgb 'black'%s"
                   % (dat, i, i, line))
     gp.append("unset multiplot")
-    script = os.path.join(out, "chart.gp")
-    with open(script, "w") as f:
-        f.write("\n".join(gp) + "\n")
-    r = subprocess.run(["gnuplot", script], capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        print("gnuplot failed: " + r.stderr.strip(), file=sys.stderr)
+    plot(out, "chart.gp", gp)
 
 
 def main():
