@@ -7,11 +7,14 @@ Time waiting on timeouts: the probe's wait for a server that never listens,
 sandboxes cut by the wall clock, and the suite's tests that failed on a
 timeout or a budget (their durations from the suite's JUnit file)."""
 
+import argparse
 import json
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+# The hostile programs make_class.py adds (and the one that does not build).
+HOSTILE = {p.stem for p in (Path(__file__).parent / "hostile").glob("*.c")}
 TIMEOUT_WORDS = ("within", "budget", "nothing arrived", "timed out", "timeout", "still")
 
 
@@ -33,15 +36,25 @@ def waited_in_suite(folder):
 
 
 def kind(entry):
-    if entry["program"] in ("fork-bomb", "busy-loop", "stderr-flood", "never-listens",
-                            "build-fails"):
+    if entry["program"] in HOSTILE:
         return "hostile or unbuildable"
     return "correct" if not entry["not_passing"] else "one-defect mutant"
 
 
 def main():
-    results, expected = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
-    wall = float(sys.argv[3]) if len(sys.argv) > 3 else None
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("results", type=Path, help="the grader's --out folder")
+    ap.add_argument("expected", type=Path, help="make_class.py's DIR-expected.json")
+    ap.add_argument("wall", type=float, nargs="?",
+                    help="the run's wall-clock seconds, to print beside the sums")
+    args = ap.parse_args()
+    try:
+        expected = json.loads(args.expected.read_text())
+    except (OSError, ValueError) as e:
+        sys.exit(f"speed.py: {args.expected}: {e}")
+    if not args.results.is_dir():
+        sys.exit(f"speed.py: {args.results}: not a folder of results")
+    results, wall = args.results, args.wall
     rows, wrong, extra = {}, [], []
     graded = 0
     for name, entry in expected.items():
