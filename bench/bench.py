@@ -317,6 +317,21 @@ def exit_floor(lg, k, floors):
     return floors[k]
 
 
+def kdamond_seconds():
+    """CPU seconds used so far by the kernel's DAMON threads (kdamond), 0
+    where none runs.  Their access checks walk every mapping of the pages
+    they sample, and with K children sharing the server's pages each walk
+    visits K page tables, holding locks that the server's fork() needs:
+    their share of a CPU during a run says how much of its latency is the
+    machine's (bench/README.md, "A new client while the connections are
+    held")."""
+    total = 0.0
+    for pid in procfs.all_procs():
+        if procfs.comm(pid).startswith("kdamond"):
+            total += procfs.cpu_seconds(pid)
+    return total
+
+
 def measure_scale(lg, ks, logdir, name, argv, floors, ahead=None):
     """name's server holding K connections for each K, one run each:
     loadgen scale's JSON per K, or why it was not run, and beside it the
@@ -332,6 +347,7 @@ def measure_scale(lg, ks, logdir, name, argv, floors, ahead=None):
             continue
         print("scale: %s, %d connections" % (name, k), flush=True)
         srv = Server(scale_argv(argv, k), logdir, name + "-scale")
+        damon, started = kdamond_seconds(), time.monotonic()
         try:
             srv.start()
             out = loadgen(lg, "scale", "-p", srv.port, "-s", srv.pid, "-k", k,
@@ -340,7 +356,9 @@ def measure_scale(lg, ks, logdir, name, argv, floors, ahead=None):
             out = {"error": str(e)}
         finally:
             srv.stop()
-        out.update(server=name, k=k, exit_floor_ms=exit_floor(lg, k, floors))
+        out.update(server=name, k=k, exit_floor_ms=exit_floor(lg, k, floors),
+                   kdamond_cpu_pct=round(100 * (kdamond_seconds() - damon)
+                                         / (time.monotonic() - started), 1))
         runs.append(out)
     return runs
 
@@ -365,20 +383,20 @@ def scale_table(runs):
             "| server | connections | open s | PSS KiB/conn "
             "| kernel KiB/conn (stack, page tables, slab) "
             "| new client p50 / p99 ms | closing ms | reap after last close ms "
-            "| K exits at once (floor) ms |",
-            "|---|---|---|---|---|---|---|---|---|"]
+            "| K exits at once (floor) ms | kdamond CPU % |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         if "error" in r:
-            rows.append("| %s | %d | %s | | | | | | |" % (r["server"], r["k"], r["error"]))
+            rows.append("| %s | %d | %s | | | | | | | |" % (r["server"], r["k"], r["error"]))
             continue
         rows.append("| %s | %d | %.1f | %.1f | %.1f (%.1f, %.1f, %.1f) | %.1f / %.1f | %.1f "
-                    "| %.1f%s | %.1f |" % (
+                    "| %.1f%s | %.1f | %s |" % (
                         r["server"], r["k"], r["open_s"], r["kib_per_conn"], r["kernel_kib_per_conn"],
                         r["kstack_kib_per_conn"], r["ptables_kib_per_conn"],
                         r["slab_kib_per_conn"], r["new_p50_ms"], r["new_p99_ms"],
                         r["close_ms"], r["reap_ms"],
                         ", %d unreaped" % r["unreaped"] if r["unreaped"] else "",
-                        r["exit_floor_ms"]))
+                        r["exit_floor_ms"], r.get("kdamond_cpu_pct", "")))
     return "\n".join(rows) + "\n"
 
 
