@@ -291,11 +291,14 @@ PID_SPARE = 2000
 
 # The peers at scale, at fewer K: each of their connections costs 60 to 850
 # KiB (the table of a full run), and their run says what stops them.  They
-# are opened 4 ahead of their echoes, not loadgen's 512: socat and Python's
-# socketserver listen with a queue of 5, and a SYN dropped from a full queue
-# costs its client a second or more, so that none came back in time.
+# are opened a few ahead of their echoes, not loadgen's 512, fewer than
+# their listen queue holds: socat and Python's socketserver listen with a
+# queue of 5, busybox nc with 2, and a SYN dropped from a full queue costs
+# its client a second or more (busybox nc opened 7 connections a second
+# 4 ahead, 360 a second 2 ahead).
 PEER_SCALE_KS = [1000, 5000]
-PEER_AHEAD = 4
+PEER_AHEAD = {"busybox-nc": 2}
+PEER_AHEAD_DEFAULT = 4
 
 
 def scale_argv(argv, k):
@@ -374,7 +377,8 @@ def measure_all_at_scale(lg, cfg, build, logdir, peers, only=None):
                               floors)
     for name in (n for n in every if peers and n != "reference" and wanted(n)):
         ks = [k for k in PEER_SCALE_KS if k <= max(cfg["scale_ks"])]
-        runs += measure_scale(lg, ks, logdir, name, every[name], floors, ahead=PEER_AHEAD)
+        runs += measure_scale(lg, ks, logdir, name, every[name], floors,
+                              ahead=PEER_AHEAD.get(name, PEER_AHEAD_DEFAULT))
     return runs
 
 
