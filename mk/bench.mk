@@ -4,7 +4,7 @@
 # chart.png.  See bench/README.md.
 #
 #   make bench                 the full run, then the run at scale (reference
-#                              1,000 to 25,000, peers 1,000 and 5,000): 25 min or more
+#                              1,000 to 25,000, peers 1,000 and 5,000): about 30 min
 #   make bench BENCH_QUICK=1   a smoke run, a few minutes
 #   make bench-bulk            where a bulk echo's time goes, every server
 #                              and the one-way floor (bench/bulk.py), ~2 min
