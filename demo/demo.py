@@ -167,9 +167,19 @@ def wait_in_accept(server, children, limit):
     while time.monotonic() < deadline and server.popen.poll() is None:
         procs_now = [procfs.proc(c) for c in procfs.children(server.pid)]
         running = sum(p is not None and not p.zombie for p in procs_now)
-        if running >= children and procfs.waiting_syscalls(server.pid):
+        if running >= children and waiting(server.pid):
             return
         time.sleep(0.01)
+
+
+def waiting(pid):
+    """Whether pid is blocked in its wait for a connection: by the system
+    call it is in, where procfs knows this machine's numbers; elsewhere by
+    its state, asleep (a stage's server sleeps nowhere else)."""
+    if procfs.WAITING_SYSCALLS:
+        return bool(procfs.waiting_syscalls(pid))
+    p = procfs.proc(pid)
+    return p is not None and p.state == "S"
 
 
 def settle(server, limit):
