@@ -11,6 +11,7 @@ import os
 import pty
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -156,6 +157,30 @@ def test_tree_shown_is_the_tree_in_proc():
     assert shown == in_proc
     assert sum(state == "Z" for _, state in shown.values()) == FIVE
     assert all_gone(shown)
+
+
+def test_the_client_is_let_go_only_once_the_server_waits_with_all_its_children():
+    # The lesson of stage 2 needs the server inside accept() when its
+    # children end: the demo ends the client's input only then.
+    driver = load_demo_module()
+    server = driver.Server([str(BUILD / "demo" / "stage1")], timeout=10)
+    socks = []
+    try:
+        socks = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(FIVE - 1)]
+        started = time.monotonic()
+        driver.wait_in_accept(server, FIVE, limit=1.0)
+        waited = time.monotonic() - started
+        running = [c for c in procfs.children(server.pid) if not procfs.proc(c).zombie]
+        socks.append(socket.create_connection(("127.0.0.1", server.port)))
+        driver.wait_in_accept(server, FIVE, limit=30)
+        running_then = [c for c in procfs.children(server.pid) if not procfs.proc(c).zombie]
+        in_accept = driver.waiting(server.pid)
+    finally:
+        for sock in socks:
+            sock.close()
+        server.stop()
+    assert waited >= 1.0 and len(running) == FIVE - 1, "one child short: it waits out its bound"
+    assert len(running_then) == FIVE and in_accept
 
 
 def test_ctrl_c_ends_every_process():
