@@ -165,11 +165,19 @@ def wait_in_accept(server, children, limit):
     children and is blocked waiting for a connection (or is gone)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and server.popen.poll() is None:
-        procs_now = [procfs.proc(c) for c in procfs.children(server.pid)]
-        running = sum(p is not None and not p.zombie for p in procs_now)
-        if running >= children and waiting(server.pid):
+        if len(running_children(server.pid)) >= children and waiting(server.pid):
             return
         time.sleep(0.01)
+
+
+def running_children(pid):
+    """Pids of pid's children that have not exited (zombies left out)."""
+    found = []
+    for child in procfs.children(pid):
+        p = procfs.proc(child)
+        if p is not None and not p.zombie:
+            found.append(child)
+    return found
 
 
 def waiting(pid):

@@ -170,10 +170,10 @@ def test_the_client_is_let_go_only_once_the_server_waits_with_all_its_children()
         started = time.monotonic()
         driver.wait_in_accept(server, FIVE, limit=1.0)
         waited = time.monotonic() - started
-        running = [c for c in procfs.children(server.pid) if not procfs.proc(c).zombie]
+        running = driver.running_children(server.pid)
         socks.append(socket.create_connection(("127.0.0.1", server.port)))
         driver.wait_in_accept(server, FIVE, limit=30)
-        running_then = [c for c in procfs.children(server.pid) if not procfs.proc(c).zombie]
+        running_then = driver.running_children(server.pid)
         in_accept = driver.waiting(server.pid)
     finally:
         for sock in socks:
