@@ -1,6 +1,16 @@
 # echo-kit: the fork-per-connection echo server, its client, and the
-# conformance suite.  `make` builds; `make test` installs what is missing,
-# then runs every test.  See README.md.
+# conformance suite.  See README.md.
+#
+#   make [all]          the two programs, build/echo-server and build/echo-client
+#   make test           every test (installs what is missing first)
+#   make deps           install the Debian packages the tests and checks need
+#   make build-all      every C program: also the mutants, demo stages, unit tests
+#   make clean          remove the build folder
+#   make help           this list: one line per target, from these headers
+#
+# Each fragment in mk/ opens with such lines, one per target a user may ask
+# for ("#   make TARGET  what it does"); `make help` prints them and fails
+# when a .PHONY target has none, so the list stays whole.
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -39,7 +49,7 @@ LINK     = -Wl,-z,relro,-z,now $(if $(STATIC),-static)
 LIBOBJ   = $(B)/echo.o $(B)/net.o $(B)/reap.o $(B)/opt.o
 PROGS    = $(B)/echo-server $(B)/echo-client
 
-.PHONY: all deps test clean
+.PHONY: all deps test build-all clean help
 all: $(PROGS)
 
 # A recipe that fails leaves no half-written target that a later make would
@@ -61,6 +71,20 @@ $(B)/echo-server: $(B)/server.o $(B)/libecho.a
 $(B)/echo-client: $(B)/client.o $(B)/libecho.a
 	$(CC) $(CFLAGS) $(LINK) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# What every mutant (tests/mutants) and every demo stage (demo/) is built
+# on: the correct parts of an echo server or client, in plumbing/, so that
+# each of those files holds only its one defect.
+PLUMBING_OBJ      = $(B)/plumbing/plumbing.o
+PLUMBING_DEPS     = plumbing/plumbing.h $(PLUMBING_OBJ) $(B)/libecho.a
+PLUMBING_CPPFLAGS = -Iplumbing
+PLUMBING_LIBS     = $(PLUMBING_OBJ) $(B)/libecho.a
+
+$(B)/plumbing:
+	mkdir -p $@
+
+$(PLUMBING_OBJ): plumbing/plumbing.c plumbing/plumbing.h src/*.h | $(B)/plumbing
+	$(CC) $(ALL_CPPFLAGS) $(PLUMBING_CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
 # Installs the Debian packages the tests and checks need, when any is missing.
 deps:
 	@ci/install-deps.sh
@@ -68,8 +92,21 @@ deps:
 test:
 	$(MAKE) unit unit-valgrind integration reference-test demo-test
 
+# The programs the other areas build on demand (mk/*.mk), all at once: a
+# warning in any of them, under this CC, shows here.
+build-all: $(PROGS) mutant-bins demo-bins unit-build $(B)/bench/loadgen
+
 clean:
 	rm -rf $(B)
+
+HELP_FILES = Makefile $(sort $(wildcard mk/*.mk))
+help:
+	@sed -n 's/^#   \(make\( .*\)\{0,1\}\)$$/\1/p' $(HELP_FILES) | sed 's|\$$(B)|$(B)|g' | \
+	    awk -F '  +' '{ printf "  %-21s %s\n", $$1, $$2 }'
+	@documented=$$(sed -n 's/^#   make \[\{0,1\}\([a-z][-a-z]*\).*/\1/p' $(HELP_FILES) | sort -u); \
+	phony=$$(sed -n 's/^\.PHONY: *//p' $(HELP_FILES) | tr ' ' '\n' | sed '/^$$/d' | sort -u); \
+	missing=$$(echo "$$phony" | grep -vxF "$$documented" | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then echo "help: no line for: $$missing" >&2; exit 1; fi
 
 # Every goal but these needs more than a C compiler (pytest, valgrind,
 # cmocka, the peers, the linters), and gets what is missing before make
@@ -78,7 +115,7 @@ clean:
 # on its first object.  The build-only goals never call apt: a packager's
 # build runs offline, and plain `make` needs nothing but make and cc.
 # Sub-makes (MAKELEVEL > 0) and `make -n` skip it.
-BUILD_ONLY_GOALS = all install uninstall clean deps deb installcheck
+BUILD_ONLY_GOALS = all install uninstall clean deps deb installcheck help
 ifeq ($(MAKELEVEL)$(findstring n,$(firstword -$(MAKEFLAGS))),0)
 ifneq ($(filter-out $(BUILD_ONLY_GOALS),$(MAKECMDGOALS)),)
 $(shell ci/install-deps.sh $(MAKECMDGOALS) >&2)

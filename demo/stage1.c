@@ -2,8 +2,8 @@
  * stage1.c - the classic text's first concurrent echo server: one child
  * per connection, and nobody collects the children's exit status.
  *
- * Defect (mutant "never-reaps"): every child that finishes stays a zombie
- * (state Z) for as long as the server runs.
+ * Defect (row "stage1" of tests/mutants/expect.tsv): every child that
+ * finishes stays a zombie (state Z) for as long as the server runs.
  * Expected verdict: fails SPEC clause S-REAP-1 (zombies after clients close),
  * and every other clause that looks for zombies: S-REAP-2, S-REAP-3,
  * S-REAP-4, S-RES-1.

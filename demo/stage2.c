@@ -4,8 +4,9 @@
  * SA_RESTART (set_handler() in reap.h), so a signal that arrives while the
  * server sits in accept() makes accept() fail with EINTR.
  *
- * Defect (mutant "dies-on-eintr"): the accept loop treats EINTR as fatal,
- * so the server exits the first time one of its children does.
+ * Defect (row "stage2" of tests/mutants/expect.tsv): the accept loop treats
+ * EINTR as fatal, so the server exits the first time one of its children
+ * does.
  * Expected verdict: fails SPEC clause S-SIG-1 (a SIGCHLD does not stop it accepting).
  * Next: stage3.c retries accept() after EINTR.
  */

@@ -2,11 +2,11 @@
  * stage3.c - stage2 with accept() retried after EINTR, so a handler running
  * while the server waits for a connection no longer kills it.
  *
- * Defect (mutant "wait-once"): the handler still calls wait() once per
- * signal.  Signals of one kind do not queue: when five children end at the
- * same moment the handler may run once or twice, and the rest stay zombies.
- * And wait() blocks while only live children are left, so a stray SIGCHLD
- * freezes the server inside its handler.
+ * Defect (row "stage3" of tests/mutants/expect.tsv): the handler still
+ * calls wait() once per signal.  Signals of one kind do not queue: when five
+ * children end at the same moment the handler may run once or twice, and
+ * the rest stay zombies.  And wait() blocks while only live children are
+ * left, so a stray SIGCHLD freezes the server inside its handler.
  * Expected verdict: fails SPEC clause S-REAP-2 (zombies after simultaneous closes),
  * and for the blocking wait(), S-SIG-3 (back to accepting after SIGCHLD);
  * in most runs also S-REAP-3, S-REAP-4 and S-RES-1, whenever the scheduler

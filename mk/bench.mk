@@ -3,11 +3,12 @@
 # runs it all interleaved and writes $(B)/bench/results.json, table.md and
 # chart.png.  See bench/README.md.
 #
-#   make bench                 the full run, then the run at scale (reference
-#                              1,000 to 25,000, peers 1,000 and 5,000): about 30 min
-#   make bench BENCH_QUICK=1   a smoke run, a few minutes
-#   make bench-bulk            where a bulk echo's time goes, every server
-#                              and the one-way floor (bench/bulk.py), ~2 min
+#   make bench          the full run, then the run at scale (about 30 min)
+#                       (the reference at 1,000 to 25,000 connections, the
+#                       peers at 1,000 and 5,000); BENCH_QUICK=1: a smoke
+#                       run, a few minutes
+#   make bench-bulk     where a bulk echo's time goes, every server (~2 min)
+#                       (bench/bulk.py; beside the one-way floor)
 
 BENCH_QUICK ?=
 

@@ -2,17 +2,19 @@
 # proof that each of them catches what it is there to catch.  The logic is
 # in ci/, so that make, .ci/run and the GitHub workflow run the same thing.
 #
-#   make valgrind          the conformance suite, server and client under
-#                          memcheck, children traced; logs in $(B)/valgrind-logs
-#   make sanitize          ASan+UBSan builds in $(B)/asan-CC, unit tests and
-#                          the suite against each, for every CC in SAN_CC
-#                          (default: gcc clang; SAN_CC=clang for one)
-#   make lint              cppcheck, clang-tidy, shellcheck, workflow schema
-#   make checks-selftest   plants defects in scratch copies (a cppcheck
-#                          finding; per compiler, ASan and UBSan defects in
-#                          the server's forked child, a leak, a descriptor
-#                          left open) and shows that lint, sanitize and
-#                          valgrind each go red, and pass on a clean copy
+#   make valgrind         the suite with server and client under memcheck
+#                         (children traced); logs in $(B)/valgrind-logs
+#   make sanitize         unit tests and suite against ASan+UBSan builds
+#                         ($(B)/asan-CC), for every CC in SAN_CC (default:
+#                         gcc clang; SAN_CC=clang for one)
+#   make lint             every linter: C, shell, Python, man pages, workflow
+#                         (ci/lint.sh: cppcheck, clang-tidy, shellcheck,
+#                         pyflakes, mandoc, the workflow's schema)
+#   make checks-selftest  proof that lint, sanitize and valgrind catch defects
+#                         (planted in scratch copies: a cppcheck finding;
+#                         per compiler, ASan and UBSan defects in the
+#                         server's forked child, a leak, a descriptor left
+#                         open): each goes red, and passes a clean copy
 
 SAN_CC ?= gcc clang
 

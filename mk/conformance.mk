@@ -1,15 +1,14 @@
 # The conformance suite (tests/integration, clauses in SPEC.md).
 #
-#   make integration     the suite against the reference server and client
-#                        (part of `make test`)
-#   make conformance SERVER='prog {port}' CLIENT='prog {host} {port}'
-#                        the suite against any implementation: with SERVER
-#                        only, the server half; with CLIENT only, the client
-#                        half; with neither, the reference
+#   make integration      the suite against the reference (part of make test)
+#   make conformance      the suite against SERVER, CLIENT, or the reference
+#                         SERVER='prog {port}' alone: the server half;
+#                         CLIENT='prog {host} {port}' alone: the client
+#                         half; neither: the reference, both halves
 #   CONFORMANCE_ARGS='--strict-should --timeout-scale 3 ...'  more suite options
 #
-# Two xdist workers; --dist loadgroup keeps the endurance tests, which share
-# one long run, on one worker.
+# One xdist worker per core (-n auto; SUITE_JOBS= for none); --dist
+# loadgroup keeps the endurance tests, which share one long run, on one worker.
 
 CONFORMANCE_ARGS ?=
 SUITE_JOBS       ?= -n auto --dist loadgroup

@@ -3,21 +3,23 @@
 # five-connection client and shown with its process tree and the suite's
 # verdict.  See docs/zombies.md.
 #
-#   make demo           all stages, no pauses
-#   make demo STEP=1    pause before each stage
-#   make demo-test      the demo's own tests (tests/demo/)
+#   make demo             all stages, then the reference (about 30 s)
+#                         STEP=1: pause after each stage
+#   make demo-test        the demo's own tests (tests/demo/)
+#   make demo-bins        only build the stages, $(B)/demo/stage*
 
 STAGE_BINS = $(patsubst demo/%.c,$(B)/demo/%,$(wildcard demo/stage*.c))
 STEP      ?=
 
-.PHONY: demo demo-test
-all: $(STAGE_BINS)
+.PHONY: demo demo-test demo-bins
+demo-bins: $(STAGE_BINS)
 $(B)/demo:
 	mkdir -p $@
 
-# The stages share the mutants' plumbing (stage1-3 are mutants too).
-$(B)/demo/%: demo/%.c tests/mutants/plumbing.h $(B)/mutants/plumbing.o $(B)/libecho.a | $(B)/demo
-	$(CC) $(ALL_CPPFLAGS) -Itests/mutants $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/mutants/plumbing.o $(B)/libecho.a $(LDLIBS)
+# The stages are built on the plumbing the mutants use (stage1-3 are rows
+# of tests/mutants/expect.tsv too): the Makefile's PLUMBING rules.
+$(B)/demo/%: demo/%.c $(PLUMBING_DEPS) | $(B)/demo
+	$(CC) $(ALL_CPPFLAGS) $(PLUMBING_CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING_LIBS) $(LDLIBS)
 
 demo: $(STAGE_BINS) $(PROGS)
 	$(PYTHON) demo/demo.py --build $(B) $(if $(STEP),--step)

@@ -4,9 +4,9 @@
 # Needs root (namespaces, cgroups, a uid per job), bubblewrap and chromium
 # (ci/install-deps.sh installs those two only for these goals).
 #
-#   make grading                  about 5 to 10 minutes (the class's suite runs)
-#   make grading-sandbox          the sandbox alone, about 30 s
-#   make gradescope               Gradescope's autograder zip
+#   make grading          the grader's tests, all (about 5 to 10 minutes)
+#   make grading-sandbox  the sandbox's tests alone (about 30 s)
+#   make gradescope       Gradescope's autograder zip, $(B)/gradescope/
 
 GRADING_PYTEST = PYTHONPATH=tests/integration $(PYTHON) -m pytest -p no:cacheprovider -q
 

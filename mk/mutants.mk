@@ -9,37 +9,32 @@
 # about 30 s for a correct server on a quiet 2-core machine, up to the
 # suite's own budget (5 min x --timeout-scale) for a mutant.
 #
-#   make mutants                      all rows of expect.tsv
-#   make mutants ONLY='stage* poll-*'  only the rows whose name matches a pattern
-#   make mutants JOBS=2               two suite runs at once (default 1)
-#   make mutants MUTANT_SUITE_JOBS=   each suite run without pytest-xdist
-#                                     (default: as `make conformance`, 2 workers)
+#   make mutants          the suite judged on every row of expect.tsv (~27 min)
+#                         ONLY='stage* poll-*': only the rows whose name
+#                         matches a pattern; JOBS=2: two suite runs at once
+#                         (default 1); MUTANT_SUITE_JOBS=: each suite run
+#                         without pytest-xdist (default: 2 workers)
+#   make mutant-bins      only build the programs, $(B)/mutants/*
 
 MUTANT_DIR  = tests/mutants
-MUTANT_SRC  = $(filter-out $(MUTANT_DIR)/plumbing.c,$(wildcard $(MUTANT_DIR)/*.c))
+MUTANT_SRC  = $(wildcard $(MUTANT_DIR)/*.c)
 MUTANT_BINS = $(patsubst $(MUTANT_DIR)/%.c,$(B)/mutants/%,$(MUTANT_SRC))
-PLUMBING    = $(B)/mutants/plumbing.o
 JOBS       ?= 1
 MUTANT_SUITE_JOBS ?= -n 2 --dist loadgroup
 ONLY       ?=
 
 .PHONY: mutant-bins mutants
-# Built by plain `make` too, so that a warning in them fails the build at once.
-all: $(MUTANT_BINS)
 mutant-bins: $(MUTANT_BINS)
 
 $(B)/mutants:
 	mkdir -p $@
 
-$(PLUMBING): $(MUTANT_DIR)/plumbing.c $(MUTANT_DIR)/plumbing.h src/*.h | $(B)/mutants
-	$(CC) $(ALL_CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) -c -o $@ $<
-
 # The one program with threads.
 $(B)/mutants/thread-server: LDLIBS += -pthread
 $(B)/mutants/thread-server: CFLAGS += -pthread
 
-$(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libecho.a | $(B)/mutants
-	$(CC) $(ALL_CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)
+$(B)/mutants/%: $(MUTANT_DIR)/%.c $(PLUMBING_DEPS) | $(B)/mutants
+	$(CC) $(ALL_CPPFLAGS) $(PLUMBING_CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING_LIBS) $(LDLIBS)
 
 mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS)
 	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) \

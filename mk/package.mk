@@ -1,16 +1,17 @@
 # Installing the kit.
 #
-#   make install PREFIX=/usr/local DESTDIR=   the programs, the conformance
-#                suite (the echo_conformance package, its .dist-info for
-#                pytest's entry point, the echo-conformance command) and the
-#                man pages
-#   make uninstall PREFIX=... DESTDIR=...     removes what install put there
-#   make deb     $(B)/echo-kit_VERSION_ARCH.deb, built with dpkg-deb alone:
-#                no network, no root, no dpkg-dev
-#   make deb-lint  builds it, then lintian: any error or warning fails
-#   make installcheck PREFIX=...   the installed kit, from a scratch folder:
-#                echo-conformance against the installed echo-server, and
-#                pytest -p echo_conformance beside a test of its own
+#   make install          programs, suite, command, man pages (PREFIX, DESTDIR)
+#                         (the suite: the echo_conformance package, its
+#                         .dist-info for pytest's entry point, the
+#                         echo-conformance command)
+#   make uninstall        remove what install put there (same PREFIX, DESTDIR)
+#   make deb              $(B)/echo-kit_VERSION_ARCH.deb, with dpkg-deb alone
+#                         (no network, no root, no dpkg-dev)
+#   make deb-lint         make deb, then lintian: any error or warning fails
+#   make installcheck     the installed kit (PREFIX) tried from a scratch folder
+#                         (echo-conformance against the installed
+#                         echo-server, and pytest -p echo_conformance beside
+#                         a test of its own)
 #
 # Both need only make, a C compiler, python3 (the .dist-info's RECORD) and
 # (deb) dpkg-deb and binutils; neither calls apt, so that a packager's

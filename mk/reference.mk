@@ -1,11 +1,15 @@
 # The reference server's own tests: the child cap, resource
 # exhaustion, the idle timeout, shutdown, hostile clients, the command
 # lines, IPv6 and -v, run against $(B)/echo-server and $(B)/echo-client.
-# Runs as root for the fork-failure tests (they switch to `nobody`).
+# The fork-failure tests need root: they run the server under a uid of
+# their own with a small RLIMIT_NPROC (and skip without root).
 #
-#   make reference-test                          everything, about half a minute
-#   make reference-test REFERENCE_ARGS='-m "not slow"'  without the storms
-#   ECHO_TIMEOUT_SCALE=3 make reference-test     on a slow or crowded machine
+#   make reference-test   the reference's own tests (about half a minute)
+#                         REFERENCE_ARGS='-m "not slow"': without the storms;
+#                         ECHO_CONFORMANCE_TIMEOUT_SCALE=3: a crowded machine
+#   make sa-restart-test  the suite and these tests against an SA_RESTART build
+#   make portable-test    unit tests and the suite against a POSIX-only build
+#   make scale-test       the reference holding SCALE_CONNS connections at once
 
 REFERENCE_ARGS ?=
 
@@ -16,11 +20,11 @@ reference-test: $(PROGS)
 
 # Two builds that prove what the default one cannot show by itself:
 #
-#   make sa-restart-test   the server with SA_RESTART set on its handlers
+#   sa-restart-test: the server with SA_RESTART set on its handlers
 #       (ECHO_SA_RESTART): the whole suite and the reference tests pass it
 #       as they pass the default, so nothing relies on a call failing with
 #       EINTR (the parent never blocks in accept(); it waits in pselect()).
-#   make portable-test     only POSIX calls (ECHO_PORTABLE): accept() and
+#   portable-test: only POSIX calls (ECHO_PORTABLE): accept() and
 #       fcntl() for accept4(), read()/write() for splice().  No Linux-only
 #       call may be left in the programs; the unit tests and the whole suite
 #       run against them, but for the unit tests that inject faults into

@@ -1,9 +1,11 @@
 # Unit tests: tests/unit/test_*.c, one cmocka binary each, linked with the
 # shared harness and the library exactly as the programs use it.
-#   make unit            build and run them all
-#   make unit-valgrind   the same binaries under valgrind memcheck
-#   UNIT_TEST='str_cli_*' make unit                    only the tests so named
-#   make build/unit/test_echo && build/unit/test_echo   one binary
+#
+#   make unit             the cmocka tests, built and run
+#                         UNIT_TEST='str_cli_*': only the tests so named
+#   make unit-valgrind    the same binaries under valgrind memcheck
+#   make unit-build       only build them, $(B)/unit/test_*
+#                         one binary: make build/unit/test_echo && build/unit/test_echo
 
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)

@@ -75,7 +75,7 @@ def _files(source):
     files = [ROOT / "src" / f for f in LIBRARY]
     files += [ROOT / "src" / h.name for h in (ROOT / "src").glob("*.h")]
     if source.parent != ROOT / "src":
-        files += [MUTANTS / "plumbing.c", MUTANTS / "plumbing.h"]
+        files += [ROOT / "plumbing" / "plumbing.c", ROOT / "plumbing" / "plumbing.h"]
     return files
 
 

@@ -4,8 +4,9 @@
  * Each program in tests/mutants/ and demo/ is a correct echo server or
  * client except for one defect.  Everything that is not the defect lives
  * here, so that the defect is the only interesting line in its file, and
- * plumbing-server.c / plumbing-client.c (this code with no defect at all)
- * prove to `make mutants` that the shared part passes the suite.
+ * tests/mutants/plumbing-server.c and plumbing-client.c (this code with no
+ * defect at all) prove to `make mutants` that the shared part passes the
+ * suite.
  */
 #ifndef PLUMBING_H
 #define PLUMBING_H

@@ -1,5 +1,6 @@
 /*
- * plumbing.c - the correct parts shared by the mutants and the demo stages.
+ * plumbing.c - the correct parts shared by the mutants (tests/mutants) and
+ * the demo stages (demo/).
  */
 #include <errno.h>
 #include <fcntl.h>
