@@ -8,42 +8,16 @@ environment, looked for in /proc/*/environ once the run is over."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
+from echo_conformance.suiterun import SuiteRun, pytest_argv
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("BUILD", ROOT / "build")).resolve()
 IMMORTAL = BUILD / "mutants" / "double-fork-immortal"
-MARK = "ECHO_SUITE_SELFTEST"
-
-
-def marked(token):
-    """Pids of the processes whose environment holds the run's marker."""
-    needle = f"{MARK}={token}".encode()
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/environ", "rb") as f:
-                if needle in f.read().split(b"\0"):
-                    found.append(int(name))
-        except OSError:
-            continue    # gone meanwhile, or a kernel thread
-    return found
-
-
-def kill(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture
@@ -52,50 +26,42 @@ def suite_run():
     decides how the run ends.  Whatever is left is killed afterwards, so a
     failing check does not leave the machine dirty."""
     if not IMMORTAL.exists():
-        pytest.fail(f"{IMMORTAL} is not built: run `make` first", pytrace=False)
-    token = uuid.uuid4().hex
+        pytest.fail(f"{IMMORTAL} is not built: run `make mutant-bins` first", pytrace=False)
     runs = []
 
     def start(*args):
-        env = {**os.environ, MARK: token}
-        p = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                              "tests/integration", "-m", "server",
-                              "--server-cmd", f"{IMMORTAL} {{port}}", *args],
-                             cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, start_new_session=True)
-        runs.append(p)
-        return p
-    yield start, token
-    for p in runs:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-        p.stdout.close()
-    kill(marked(token))
+        runs.append(SuiteRun(pytest_argv("-p", "no:cacheprovider", "-q", "tests/integration",
+                                         "-m", "server", "--server-cmd", f"{IMMORTAL} {{port}}",
+                                         *args), cwd=ROOT))
+        return runs[-1]
+    yield start
+    for run in runs:
+        run.close()
+        run.end_leftovers()
 
 
-def wait_for_grandchildren(token, run, count, timeout=120):
+def wait_for_grandchildren(run, count, timeout=120):
     """Wait until the run has at least count marked processes besides
     pytest's own (the server's grandchildren pile up as tests go)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and run.poll() is None:
-        if len(marked(token)) >= count:
+        if len(run.leftovers()) >= count:
             return
         time.sleep(0.2)
     pytest.fail(f"the run never had {count} processes running (exit status {run.poll()})")
 
 
-def assert_nothing_left(token, run, how):
-    out = run.communicate(timeout=300)[0].decode(errors="replace")
-    left = marked(token)
+def assert_nothing_left(run, how):
+    status = run.wait(timeout=300)
+    assert status is not None, f"the run did not end within 300 s after it {how}"
+    out, left = run.text(), sorted(run.leftovers())
     assert not left, (f"{len(left)} process(es) of the run are still running after it {how} "
-                      f"(exit status {run.returncode}): pids {left[:10]}\n{out[-2000:]}")
-    return run.returncode, out
+                      f"(exit status {status}): pids {left[:10]}\n{out[-2000:]}")
+    return status, out
 
 
 def test_nothing_left_after_a_failing_run_with_workers(suite_run):
-    start, token = suite_run
-    status, out = assert_nothing_left(token, start("-n", "2", "-k", "S-REAP-5 or S-FD-3"),
+    status, out = assert_nothing_left(suite_run("-n", "2", "-k", "S-REAP-5 or S-FD-3"),
                                       "failed")
     assert status == 1, f"the run should fail S-REAP-5; exit status {status}:\n{out[-2000:]}"
 
@@ -103,18 +69,16 @@ def test_nothing_left_after_a_failing_run_with_workers(suite_run):
 @pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM],
                          ids=["ctrl-c", "sigterm"])
 def test_nothing_left_after_an_interrupted_run_with_workers(suite_run, signo):
-    start, token = suite_run
-    run = start("-n", "2", "-k", "S-RES-1 or S-END-1 or S-FD-1")
-    wait_for_grandchildren(token, run, 200)
+    run = suite_run("-n", "2", "-k", "S-RES-1 or S-END-1 or S-FD-1")
+    wait_for_grandchildren(run, 200)
     os.kill(run.pid, signo)
-    status, _ = assert_nothing_left(token, run, f"got {signal.Signals(signo).name}")
+    status, _ = assert_nothing_left(run, f"got {signal.Signals(signo).name}")
     assert status != 0, "an interrupted run must not exit 0"
 
 
 def test_nothing_left_after_an_interrupted_run_in_one_process(suite_run):
-    start, token = suite_run
-    run = start("-k", "S-RES-1")
-    wait_for_grandchildren(token, run, 200)
+    run = suite_run("-k", "S-RES-1")
+    wait_for_grandchildren(run, 200)
     os.kill(run.pid, signal.SIGINT)
-    status, _ = assert_nothing_left(token, run, "got SIGINT")
+    status, _ = assert_nothing_left(run, "got SIGINT")
     assert status != 0, "an interrupted run must not exit 0"

@@ -6,20 +6,19 @@ tree (pytest.ini, tests/integration/conftest.py) stands in for the
 package.  The installed copy is checked the same way by `make installcheck`."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from echo_conformance.suiterun import SuiteRun, pytest_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("BUILD", ROOT / "build")).resolve()
 
 
 def run_pytest(folder, *args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests" / "integration")}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "echo_conformance",
-                           "-p", "no:cacheprovider", *args],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=300)
-    return done.returncode, done.stdout + done.stderr
+    with SuiteRun(pytest_argv("-p", "echo_conformance", "-p", "no:cacheprovider", *args),
+                  cwd=folder, env={"PYTHONPATH": str(ROOT / "tests" / "integration")}) as run:
+        status = run.wait(timeout=300)
+    return status, run.text()
 
 
 def test_plugin_runs_the_chosen_clauses_beside_a_projects_own_test(tmp_path):

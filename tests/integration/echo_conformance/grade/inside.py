@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import net
 from ..program import describe_status
+from ..suiterun import SuiteRun, command_argv
 from . import sandbox
 
 PROBE_INTERVAL = 0.05
@@ -133,14 +134,15 @@ def suite(job, limits, sides):
         return shlex.join(sandbox.command(job["uid"], limits, shlex.split(cmd),
                                           cwd=job["workdir"]))
     out = Path(job["out"])
-    argv = [sys.executable, "-m", "echo_conformance", "--jobs", "1",
-            "--timeout-scale", str(job["timeout_scale"]), "--json", str(out / "suite.json"),
+    args = ["--jobs", "1", "--timeout-scale", str(job["timeout_scale"]),
+            "--json", str(out / "suite.json"),
             "--junit", str(out / "suite.xml")]       # each test's duration, for speed reports
     for side in sides:
-        argv += [f"--{side}", wrap(job[side])]
-    argv += ["--", "-m", " or ".join(sides), *job["suite_args"]]
-    rc, seconds = _run_logged(argv, out / "suite.log", None)
-    return {"exit": rc, "seconds": seconds}
+        args += [f"--{side}", wrap(job[side])]
+    args += ["--", "-m", " or ".join(sides), *job["suite_args"]]
+    with open(out / "suite.log", "wb") as log, SuiteRun(command_argv(*args), output=log) as run:
+        rc = run.wait()
+    return {"exit": rc, "seconds": run.seconds}
 
 
 def copy_submission(job):

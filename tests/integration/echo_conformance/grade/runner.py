@@ -10,7 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-from .. import report, spec
+from .. import report, spec, suiterun
+from ..budget import RUN_BUDGET
 from . import reports, sandbox
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
@@ -40,14 +41,14 @@ def _wall(config):
     """The suite bounds itself (about 5 minutes at worst); the sandbox's wall
     clock is a last resort above that and the build."""
     return min(config.limits.wall_seconds,
-               config.build_timeout + config.listen_timeout + 300 * config.timeout_scale
+               config.build_timeout + config.listen_timeout + RUN_BUDGET * config.timeout_scale
                + WALL_MARGIN)
 
 
 def _verdicts(config, inside, suite_json, outcome):
     """Every clause of the graded sides, with the suite's verdict where the
     suite ran and the reason it could not where it did not."""
-    ran = {c["id"]: c for c in suite_json.get("clauses", [])} if suite_json else {}
+    ran = suiterun.clauses(suite_json)
     why_not = ""
     if outcome.timed_out:
         why_not = f"the sandbox's wall clock ({_wall(config):.0f} s) ran out"
@@ -91,7 +92,7 @@ def write_reports(name, out, config, outcome):
     """conformance.json and Gradescope's results.json from what inside.py
     left in out and how the sandbox ended; returns the first."""
     inside = _read_json(out / "inside.json")
-    clauses = _verdicts(config, inside, _read_json(out / "suite.json"), outcome)
+    clauses = _verdicts(config, inside, suiterun.read_report(out / "suite.json"), outcome)
     grading = {"seconds": round(outcome.seconds, 1), "timed_out": outcome.timed_out,
                "limits_hit": outcome.events, "processes_left": outcome.leftovers,
                "build": (inside or {}).get("build"), "sides": (inside or {}).get("sides", {}),
