@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("BUILD", ROOT / "build")).resolve()
 DEMO = ROOT / "demo" / "demo.py"
 from echo_conformance import procfs
+from echo_conformance.report import FAILED, PASSED
 
 FIVE = 5    # connections of the five-connection client
 
@@ -113,7 +114,7 @@ def test_stage4_and_reference_leave_no_zombie(demo, name):
 ])
 def test_suite_rejects_the_stage_for_its_clause(demo, name, clauses):
     result = demo[0][name]["verdict"]
-    failed = {c for c, v in result["clauses"].items() if v == "failed"}
+    failed = {c for c, v in result["clauses"].items() if v == FAILED}
     assert result["status"] == 1 and failed & clauses
     assert "verdict: FAIL" in section(demo[1], name)
     assert all(c in section(demo[1], name) for c in failed)
@@ -123,7 +124,7 @@ def test_suite_rejects_the_stage_for_its_clause(demo, name, clauses):
 def test_suite_passes_stage4_and_the_reference(demo, name):
     result = demo[0][name]["verdict"]
     assert result["status"] == 0
-    assert result["clauses"] and set(result["clauses"].values()) == {"passed"}
+    assert result["clauses"] and set(result["clauses"].values()) == {PASSED}
     assert "verdict: PASS" in section(demo[1], name)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, conformance, grade
+from echo_conformance.report import FAILED, NOT_RUN, PASSED
 
 
 
@@ -21,7 +22,7 @@ def verdicts(base, name):
 
 
 def not_passing(base, name):
-    return {i for i, c in verdicts(base, name).items() if c["verdict"] not in ("passed", "not run")}
+    return {i for i, c in verdicts(base, name).items() if c["verdict"] not in (PASSED, NOT_RUN)}
 
 
 def test_the_class_is_graded_in_one_command(graded):
@@ -56,7 +57,7 @@ def test_a_server_whose_grandchildren_never_exit_fails_S_REAP_5(graded):
 def test_a_failed_build_fails_every_clause_with_its_reason(graded):
     base, _, _ = graded
     doc = conformance(base, "build-fails")
-    assert all(c["verdict"] == "failed" and "build" in c["reason"] for c in doc["clauses"])
+    assert all(c["verdict"] == FAILED and "build" in c["reason"] for c in doc["clauses"])
     assert "missing_function" in (base / "results" / "build-fails" / "build.log").read_text()
 
 
@@ -65,7 +66,7 @@ def test_a_server_that_never_listens_fails_every_server_clause_in_seconds(graded
     base, _, _ = graded
     doc = conformance(base, name)
     server = [c for c in doc["clauses"] if c["id"].startswith("S-")]
-    assert all(c["verdict"] == "failed" and "listen" in c["reason"] for c in server)
+    assert all(c["verdict"] == FAILED and "listen" in c["reason"] for c in server)
     # Found once by the probe, not by every test waiting for it in turn:
     # no suite run at all when only the server side is graded.
     assert doc["grading"]["suite"] is None

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import verdict
+from echo_conformance.report import PASSED
 
 HERE = Path(__file__).resolve().parent
 SMOKE = {"server": "S-ECHO-1", "client": "C-INT-1"}
@@ -94,7 +95,7 @@ def judge(row, result):
         smoke = SMOKE[row.side]
         extra = [c for c in got if c not in row.clauses and c != smoke]
         # The smoke clause must pass (not merely not fail: "not run" is no pass).
-        if result["clauses"].get(smoke) != "passed" and smoke not in row.clauses:
+        if result["clauses"].get(smoke) != PASSED and smoke not in row.clauses:
             extra.insert(0, smoke)
         if result["status"] == 0 and not missing and not extra:
             return False, "NOT REJECTED: " + ", ".join(got) + " only warned", ""
