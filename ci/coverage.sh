@@ -6,7 +6,7 @@
 # neither run nor listed, with its reason, in ci/coverage-unreachable.txt.
 # Usage: ci/coverage.sh [BUILD_DIR]   (run from the top of the tree;
 # CONFORMANCE_ARGS, REFERENCE_ARGS: more options for those two runs;
-# TIMEOUT_SCALE: slack for the suite's timeouts, default 3)
+# ECHO_CONFORMANCE_TIMEOUT_SCALE: slack for the suite's timeouts, default 3)
 #
 # gcc only: clang's --coverage data needs llvm-cov, and one compiler's
 # view of which lines run is all this is for.  -O0, so that every line of
@@ -43,11 +43,12 @@ tests_rc=0
 make --no-print-directory "${build[@]}" unit >"$cb/unit.log" 2>&1 || tests_rc=$?
 echo "coverage: unit tests exit status $tests_rc (output in $cb/unit.log)"
 # Every child writes its counts as it ends, under a lock: slower than the
-# plain build, so the suite's timeouts get slack (TIMEOUT_SCALE).
+# plain build, so the suite's timeouts get slack
+# (ECHO_CONFORMANCE_TIMEOUT_SCALE).
 for target in integration reference-test; do
 	rc=0
 	make --no-print-directory "${build[@]}" "$target" CONFORMANCE_ARGS="--timeout-scale \
-${TIMEOUT_SCALE:-3} ${CONFORMANCE_ARGS:-}" >"$cb/$target.log" 2>&1 || rc=$?
+${ECHO_CONFORMANCE_TIMEOUT_SCALE:-3} ${CONFORMANCE_ARGS:-}" >"$cb/$target.log" 2>&1 || rc=$?
 	echo "coverage: make $target exit status $rc (output in $cb/$target.log)"
 	[ "$rc" -eq 0 ] || tests_rc=$rc
 done

@@ -3,8 +3,8 @@
 # UndefinedBehaviorSanitizer, run the unit tests and the conformance suite
 # against that build, and fail on any test failure or any sanitizer report.
 # Usage: ci/sanitize.sh [CC] [BUILD_DIR]   (run from the top of the tree;
-# TIMEOUT_SCALE: slack for the suite's timeouts, default 3; CONFORMANCE_ARGS:
-# more suite options, as for `make integration`)
+# ECHO_CONFORMANCE_TIMEOUT_SCALE: slack for every test's timeouts, default
+# 3; CONFORMANCE_ARGS: more suite options, as for `make integration`)
 #
 # The build goes to BUILD_DIR/asan-CC, apart from the plain one.  Forked
 # server children report through log_path (one file per pid), not through
@@ -64,11 +64,11 @@ done
 # The unit tests, then the conformance suite with the sanitized programs;
 # ASan makes them slower, not silent, so the usual timeouts only get slack
 # (the unit tests' watchdog too).
-export UNIT_TIMEOUT_SCALE=${UNIT_TIMEOUT_SCALE:-${TIMEOUT_SCALE:-3}}
+export ECHO_CONFORMANCE_TIMEOUT_SCALE=${ECHO_CONFORMANCE_TIMEOUT_SCALE:-3}
 tests_rc=0
 make --no-print-directory B="$sb" CC="$cc" CFLAGS="-O1 -g $sanflags" \
 	LDFLAGS="$ldflags" unit integration CONFORMANCE_ARGS="--timeout-scale \
-${TIMEOUT_SCALE:-3} --junitxml $sb/junit/sanitize.xml ${CONFORMANCE_ARGS:-}" ||
+${ECHO_CONFORMANCE_TIMEOUT_SCALE:-3} --junitxml $sb/junit/sanitize.xml ${CONFORMANCE_ARGS:-}" ||
 	tests_rc=$?
 
 # A defect in the children repeats in each of them: the first few reports

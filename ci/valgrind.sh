@@ -7,9 +7,9 @@
 # descriptor left open at exit in any process fails the run, and the
 # offending log is printed.  The last line names the log folder.
 # Usage: ci/valgrind.sh [BUILD_DIR]   (run from the top of the tree, after
-# `make`; TIMEOUT_SCALE: extra slack on top of the suite's own allowance for
-# valgrind; CONFORMANCE_ARGS: more suite options, as for `make integration`,
-# e.g. -k EXPR to run part of it)
+# `make`; ECHO_CONFORMANCE_TIMEOUT_SCALE: extra slack on top of the
+# suite's own allowance for valgrind; CONFORMANCE_ARGS: more suite
+# options, as for `make integration`, e.g. -k EXPR to run part of it)
 set -euo pipefail
 
 B=${1:-build}
@@ -24,7 +24,7 @@ logs=$(cd "$logs" && pwd)	# absolute: the suite runs processes elsewhere
 # allowance for valgrind: this machine is shared.
 suite_rc=0
 make --no-print-directory B="$B" integration SUITE_JOBS= CONFORMANCE_ARGS="\
---valgrind --valgrind-logs $logs --timeout-scale ${TIMEOUT_SCALE:-2} \
+--valgrind --valgrind-logs $logs --timeout-scale ${ECHO_CONFORMANCE_TIMEOUT_SCALE:-2} \
 --junitxml $B/junit/valgrind.xml ${CONFORMANCE_ARGS:-}" || suite_rc=$?
 
 logs_rc=0

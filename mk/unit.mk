@@ -55,5 +55,5 @@ unit: $(UNIT_BIN)
 unit-valgrind: $(UNIT_BIN)
 	@status=0; for t in $(UNIT_BIN); do \
 	    echo "== valgrind $$t"; \
-	    UNIT_TIMEOUT_SCALE=$(UNIT_VALGRIND_SCALE) $(VALGRIND) $(VALGRIND_FLAGS) $$t || status=1; \
+	    ECHO_CONFORMANCE_TIMEOUT_SCALE=$(UNIT_VALGRIND_SCALE) $(VALGRIND) $(VALGRIND_FLAGS) $$t || status=1; \
 	done; exit $$status

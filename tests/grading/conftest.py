@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_PARENT = ROOT / "tests" / "integration"
 GRADE_ENV = {**os.environ, "PYTHONPATH": str(PACKAGE_PARENT)}
-SCALE = float(os.environ.get("TIMEOUT_SCALE", "1"))
+SCALE = float(os.environ.get("ECHO_CONFORMANCE_TIMEOUT_SCALE", "1"))
 
 # One of each kind a class holds: a correct server, a one-defect mutant,
 # and the hostile submissions the sandbox must contain.

@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get("ECHO_SERVER", str(ROOT / "build" / "echo-server"))
 CLIENT = os.environ.get("ECHO_CLIENT", str(ROOT / "build" / "echo-client"))
 
-# Every time bound in the directory is multiplied by this; raise it on a
-# slow or crowded machine rather than editing the tests.
-SCALE = float(os.environ.get("ECHO_TIMEOUT_SCALE", "1"))
+# Every time bound in the directory is multiplied by this, the suite's own
+# scale; raise it on a slow or crowded machine rather than editing the tests.
+SCALE = float(os.environ.get("ECHO_CONFORMANCE_TIMEOUT_SCALE", "1"))
 
 READY = re.compile(r"echo-server: listening on (\S+):(\d+)$", re.M)
 

@@ -78,7 +78,8 @@ int harness_group_setup(void **state);
 /*
  * Every test runs under a watchdog: a test that hangs (a deadlock is how
  * most echo bugs show) is killed by SIGALRM after UNIT_TIMEOUT seconds
- * times the UNIT_TIMEOUT_SCALE environment variable (default 1).
+ * times the ECHO_CONFORMANCE_TIMEOUT_SCALE environment variable (default 1,
+ * rounded up), the one scale of every test's time bounds.
  */
 int harness_setup(void **state);
 int harness_teardown(void **state);
