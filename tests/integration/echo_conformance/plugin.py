@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from echo_conformance import client as fake
+from echo_conformance import fakeservers as fake
+from echo_conformance.client import ClientRun
 from echo_conformance import budget, net, options, procfs, procs, report, spec
 from echo_conformance.program import StartError
 from echo_conformance.server import Server
@@ -53,10 +54,6 @@ def _active(config):
 
 def _is_worker(config):
     return hasattr(config, "workerinput")
-
-
-def _is_controller(config):
-    return config.pluginmanager.hasplugin("dsession")
 
 
 def pytest_configure(config):
@@ -444,7 +441,7 @@ def activity():
 
 @pytest.fixture
 def fake_server(settings, activity):
-    """Start a fake server with a behaviour from conformance.client."""
+    """Start a fake server with a behaviour from echo_conformance.fakeservers."""
     servers = []
 
     def start(behaviour):
@@ -467,7 +464,7 @@ def run_client(settings, activity, fake_server):
     runs = []
 
     def run(port, stdin=subprocess.PIPE):
-        c = fake.ClientRun(settings, port, stdin, activity)
+        c = ClientRun(settings, port, stdin, activity)
         runs.append(c)
         return c
     yield run

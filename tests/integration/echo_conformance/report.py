@@ -96,18 +96,13 @@ class Recorder:
         return out
 
 
-def must_failures(verdicts):
-    """MUST clauses failed or not judged: either makes the run non-conforming."""
-    return [v for v in verdicts if v.verdict in (FAILED, NOT_JUDGED) and v.clause.level == "MUST"]
-
-
 def conforming(verdicts, strict):
     bad = [v for v in verdicts if v.verdict in (FAILED, NOT_JUDGED)
            and (v.clause.level == "MUST" or strict)]
     return not bad
 
 
-# Valgrind logs (judged by conformance/valgrind.py, which ci/ shares).
+# Valgrind logs (judged by echo_conformance/valgrind.py, which ci/ shares).
 
 # Clause -> (side whose logs it judges, what it judges in them).
 MEMORY_CLAUSES = {"S-MEM-1": ("server", "errors"), "S-MEM-2": ("server", "leaks"),

@@ -1,5 +1,5 @@
 """A client process that streams to an echo server until it is killed
-(S-REAP-3, S-RES-3).  Run as `python3 -m conformance.streamer PORT TIMEOUT`
+(S-REAP-3, S-RES-3).  Run as `python3 -m echo_conformance.streamer PORT TIMEOUT`
 (TIMEOUT: the silence timeout).  It says "streaming" once data flows both
 ways.  Bounded: it stops by itself after two minutes."""
 

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from echo_conformance import client as fake
+from echo_conformance import fakeservers as fake
 from echo_conformance import net
 
 pytestmark = pytest.mark.client

@@ -1,0 +1,146 @@
+"""The fake servers a client under test is run against (client.py).
+
+They run in threads of the suite, one connection each, so that every
+test decides exactly what the "server" does: echo, echo slowly, stop early,
+reset.  Activity (a byte moved by the client or the fake server) is counted,
+so that waits give up only after a silence."""
+
+import socket
+import struct
+import threading
+import time
+
+from .net import HOST
+
+
+class Activity:
+    """A counter bumped whenever a byte moves; waits use it as progress."""
+
+    def __init__(self):
+        self.count = 0
+
+    def bump(self):
+        self.count += 1
+
+
+class FakeServer:
+    """Listens on 127.0.0.1, serves one connection with behaviour(self, conn)."""
+
+    def __init__(self, behaviour, activity, timeout):
+        self.behaviour = behaviour
+        self.activity = activity
+        self.timeout = timeout
+        self.received = bytearray()
+        self.sent = bytearray()
+        self.proceed = threading.Event()    # set by the test when the server may go on
+        self.listener = socket.socket()
+        self.listener.bind((HOST, 0))
+        self.listener.listen(1)
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(self.timeout)
+                try:
+                    self.behaviour(self, conn)
+                except OSError:
+                    pass    # the client went away: its own side is what the test judges
+            return
+
+    def recv(self, conn):
+        """The next chunk from the client, b"" at its end of file."""
+        chunk = conn.recv(1 << 16)
+        self.received += chunk
+        self.activity.bump()
+        return chunk
+
+    def recv_line(self, conn):
+        while b"\n" not in self.received:
+            if not self.recv(conn):
+                break
+        return bytes(self.received)
+
+    def recv_all(self, conn):
+        while self.recv(conn):
+            pass
+        return bytes(self.received)
+
+    def send(self, conn, data):
+        # send() in a loop, not sendall(): the timeout bounds a silence of
+        # the client under test, not the length of the whole transfer.
+        view = memoryview(data)
+        while view:
+            n = conn.send(view)
+            self.sent += view[:n]
+            view = view[n:]
+            self.activity.bump()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(self.timeout)
+        self.listener.close()
+
+
+# Behaviours of fake servers.
+
+def echo(fake, conn):
+    while chunk := fake.recv(conn):
+        fake.send(conn, chunk)
+
+
+def slow_echo(fake, conn):
+    """Echo in 1 KiB pieces with a pause before each, as a loaded or distant
+    server would."""
+    while chunk := fake.recv(conn):
+        for i in range(0, len(chunk), 1024):
+            time.sleep(0.2)
+            fake.send(conn, chunk[i:i + 1024])
+
+
+def late_echo(fake, conn):
+    """Echo everything only after the client's end of file, and a pause."""
+    data = fake.recv_all(conn)
+    time.sleep(1.5)
+    fake.send(conn, data)
+
+
+def echo_first_line_then_close(fake, conn):
+    """Echo one line; once the test has seen it printed, close (FIN)."""
+    fake.send(conn, fake.recv_line(conn))
+    fake.proceed.wait(fake.timeout)
+    conn.shutdown(socket.SHUT_RDWR)
+
+
+def echo_first_line_then_reset(fake, conn):
+    """Echo one line; once the test has seen it printed, reset (RST): a reset
+    sent at once could destroy the echo before the client reads it."""
+    fake.send(conn, fake.recv_line(conn))
+    fake.proceed.wait(fake.timeout)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def short_echo(fake, conn):
+    """Echo half of the input, then end the connection."""
+    data = fake.recv_all(conn)
+    fake.send(conn, data[:len(data) // 2])
+
+
+def swapcase_echo(fake, conn):
+    """Send back something other than the input: the client must print this, not its input."""
+    while chunk := fake.recv(conn):
+        fake.send(conn, chunk.swapcase())
+
+
+def silent(fake, conn):
+    fake.recv_all(conn)
