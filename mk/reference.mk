@@ -32,7 +32,7 @@ reference-test: $(PROGS)
 SA_RESTART_B = $(B)/sa-restart
 PORTABLE_B   = $(B)/portable
 # binary:pattern, one cmocka filter each (UNIT_TEST takes one pattern).
-PORTABLE_UNIT = test_cli:* test_reap:* \
+PORTABLE_UNIT = test_str_cli:* test_reap:* \
     test_net:accept_resource_error_* test_net:accept_retry_returns_a_* \
     test_net:accept_retry_returns_the_* test_net:accept_retry_on_a_* \
     test_net:nonblocking_mode_* \

@@ -22,7 +22,7 @@
  * str_cli's buffers: 64 KiB moves a loopback TCP segment train in one call
  * each way.
  */
-#define ECHO_BUFSIZE 65536
+#define STR_CLI_BUFSIZE 65536
 
 /*
  * str_echo's own buffer is small, because every stack page a child touches
@@ -169,7 +169,7 @@ str_echo(int fd, uint64_t *echoed)
  * the socket buffers fill.
  */
 struct pending {
-	char buf[ECHO_BUFSIZE];
+	char buf[STR_CLI_BUFSIZE];
 	size_t off, len;
 };
 
@@ -197,7 +197,7 @@ enum cli_status
 str_cli(int in, int out, int sock)
 {
 	struct pending tosock;
-	char buf[ECHO_BUFSIZE];
+	char buf[STR_CLI_BUFSIZE];
 	struct pollfd pfd[2];
 	uint64_t sent = 0, received = 0;
 	int in_open = 1, wr_open = 1;

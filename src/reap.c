@@ -5,8 +5,9 @@
  *  - inetd's handler only sets a flag; its main loop sees the flag and
  *    calls waitpid();
  *  - tcpserver reaps inside its handler, as here, and keeps SIGCHLD
- *    blocked except around accept(), so the handler never runs in the
- *    middle of its bookkeeping;
+ *    blocked except around its blocking accept() and its wait at the
+ *    child limit, so the handler never runs in the middle of its
+ *    bookkeeping;
  *  - s6 writes a byte to a self-pipe in the handler and reaps in its poll
  *    loop when that pipe is readable;
  *  - tini keeps SIGCHLD blocked for good and takes it with sigtimedwait(),
@@ -17,8 +18,13 @@
  * student's server starts from, and written with care it is correct:
  * zombies are collected the moment they appear, even while the parent sits
  * idle.  Like tcpserver, the parent lets SIGCHLD in only while it waits
- * (server.c), but in pselect() or sigsuspend(), which unblock and wait in
- * one step, where tcpserver's unblock-then-accept leaves a gap.
+ * (server.c).  tcpserver may unblock it just before accept() and block it
+ * after, because its handlers do all there is to do (SIGCHLD reaps,
+ * SIGTERM exits): a signal pending at the unblock runs its handler then,
+ * one during accept() interrupts it, and the loop is owed nothing.  Here
+ * the stop handler only counts, and the loop acts on the count, so the
+ * unblock and the wait are one step, pselect() or sigsuspend(): a stop
+ * that comes after the loop looked at the count still ends the wait.
  */
 /* MAP_ANONYMOUS: POSIX.1-2024, and every Unix before it. */
 #define _DEFAULT_SOURCE

@@ -9,11 +9,13 @@
  * and waits in one atomic step, so a signal that comes after the loop
  * looked at `stops` is delivered in the wait and ends it: on any POSIX
  * system, never lost until the next client.  The bookkeeping around fork()
- * never races a handler, and accept() never blocks, so whether the
- * handlers restart calls (SA_RESTART) changes nothing.  An idle parent
- * still reaps every child the moment it exits.
- * (sigprocmask() fails only for an invalid first argument, so its result
- * goes unchecked.)
+ * never races a handler, and accept() never blocks.  sigsuspend() always
+ * returns after a handler; POSIX lets a system restart a pselect() whose
+ * handler has SA_RESTART, which would sleep on past a stop, so the
+ * handlers are installed without it (set_handler() in reap.c; Linux never
+ * restarts pselect(), and make sa-restart-test shows the flag changes
+ * nothing there).  An idle parent still reaps every child the moment it
+ * exits.
  */
 /* _Fork(): glibc 2.34 and POSIX.1-2024; see fork_child(). */
 #define _GNU_SOURCE

@@ -1,7 +1,8 @@
 /*
- * test_cli.c - str_cli() (src/echo.h): in is a pipe a feeder thread writes,
- * out a pipe a collector thread reads, sock a socketpair with a plain echo
- * server thread on the other end - a batch run, `client < in > out`.
+ * test_str_cli.c - str_cli() (src/echo.h): in is a pipe a feeder thread
+ * writes, out a pipe a collector thread reads, sock a socketpair with a
+ * plain echo server thread on the other end - a batch run,
+ * `client < in > out`.
  * Each test names the promise of echo.h it checks, or the reason it exists.
  */
 #include <errno.h>
