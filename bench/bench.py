@@ -59,7 +59,8 @@ def servers(build):
         "ncat": ["ncat", "-l", "127.0.0.1", "{port}", "-k", "-m", "100000", "--exec", "/bin/cat"],
         "tcpserver": ["tcpserver", "-HRl0", "-c", "1000", "127.0.0.1", "{port}", "cat"],
         "busybox-nc": ["busybox", "nc", "-ll", "-p", "{port}", "-e", "cat"],
-        "python-forking": [sys.executable, os.path.relpath(os.path.join(HERE, "peers", "forking_echo.py")),
+        "python-forking": [sys.executable,
+                           os.path.relpath(os.path.join(HERE, "peers", "forking_echo.py")),
                            "{port}"],
     }
 
