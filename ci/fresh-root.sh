@@ -81,7 +81,7 @@ trap 'exit 130' INT TERM HUP
 tar -C "$root" -xf "$cache"
 # It becomes /: mktemp's 0700, which the tarball's "." keeps from the
 # folder debootstrap filled, would keep every user but root (the reference
-# tests switch to nobody) from reaching even libc.
+# tests run the server as a uid of their own) from reaching even libc.
 chmod 755 "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 git clone -q --branch main "$repo" "$root/root/echo-kit"
