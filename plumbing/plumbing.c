@@ -122,19 +122,6 @@ connect_from_args(int argc, char **argv)
 }
 
 int
-accept_or_die(int lfd)
-{
-	int connfd;
-
-	while ((connfd = accept_retry(lfd)) < 0) {
-		if (!accept_resource_error(errno))
-			die("accept");
-		sleep_ms(10);
-	}
-	return connfd;
-}
-
-int
 accept_if_any(int lfd)
 {
 	int connfd;
@@ -146,6 +133,17 @@ accept_if_any(int lfd)
 			die("accept");
 		sleep_ms(10);
 	}
+	return connfd;
+}
+
+int
+accept_or_die(int lfd)
+{
+	int connfd = accept_if_any(lfd);
+
+	/* Only a non-blocking lfd, which no caller of this one has, gets here. */
+	if (connfd < 0)
+		die("accept");
 	return connfd;
 }
 

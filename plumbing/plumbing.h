@@ -6,7 +6,9 @@
  * here, so that the defect is the only interesting line in its file, and
  * tests/mutants/plumbing-server.c and plumbing-client.c (this code with no
  * defect at all) prove to `make mutants` that the shared part passes the
- * suite.
+ * suite.  The demo's stages repeat one another's accept loops and handlers
+ * on purpose: each stage is whole, so that a diff of two neighbours is the
+ * one change the classic text makes.
  */
 #ifndef PLUMBING_H
 #define PLUMBING_H
