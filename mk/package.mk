@@ -40,6 +40,9 @@ MAN_PAGES  = man/echo-server.1 man/echo-client.1 man/echo-conformance.1
 VERSION  := $(shell sed -n 's/^\#define ECHO_KIT_VERSION "\(.*\)"$$/\1/p' src/opt.h)
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
 DEB       = $(B)/echo-kit_$(VERSION)_$(DEB_ARCH).deb
+# A package is built by the system's own tools (pybuild runs python3.N
+# from PATH), whatever other Python comes first on the user's PATH.
+DEB_PATH  = /usr/sbin:/usr/bin:/sbin:/bin
 WHEEL     = $(B)/dist/echo_conformance-$(VERSION)-py3-none-any.whl
 SDIST     = $(B)/dist/echo-conformance-$(VERSION).tar.gz
 
@@ -77,7 +80,7 @@ deb:
 	mkdir -p $(B)/deb/echo-kit
 	git ls-files -z --cached --others --exclude-standard | \
 	    tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(B)/deb/echo-kit
-	cd $(B)/deb/echo-kit && dpkg-buildpackage -b --no-sign
+	cd $(B)/deb/echo-kit && env -u PYTHONPATH PATH=$(DEB_PATH) dpkg-buildpackage -b --no-sign
 	mv $(B)/deb/$(notdir $(DEB)) $(DEB)
 
 deb-lint: deb
