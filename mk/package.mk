@@ -5,8 +5,9 @@
 #   make wheel   $(B)/dist/: the suite's wheel and sdist, built offline by
 #                python3 -m build --no-isolation
 #   make wheel-check  the wheel installed with pip into a fresh virtual
-#                environment (Debian's pytest through --system-site-packages):
-#                its echo-conformance passes the reference and fails a
+#                environment, then with pipx (Debian's pytest through
+#                --system-site-packages, nothing from the network): each
+#                copy's echo-conformance passes the reference and fails a
 #                one-at-a-time server, its plugin runs beside a test of its own
 #   make install PREFIX=/usr/local DESTDIR=   the programs, the man pages,
 #                and the wheel installed as pip would: the echo_conformance
@@ -22,8 +23,8 @@
 #
 # None calls apt, so that a packager's offline build can run them; the
 # Debian packages they need: python3-build, python3-setuptools,
-# python3-wheel, python3-installer (install), python3-venv (wheel-check),
-# debhelper, dh-python, pybuild-plugin-pyproject (deb), lintian (deb-lint).
+# python3-wheel, python3-installer (install), python3-venv and pipx
+# (wheel-check), debhelper, dh-python, pybuild-plugin-pyproject (deb), lintian (deb-lint).
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -53,14 +54,24 @@ wheel:
 	rm -rf $(B)/dist
 	$(PYTHON) -m build --no-isolation --outdir $(B)/dist .
 
+# Each installed copy is checked by installcheck, against this tree's
+# programs: its command and plugin, run by its own interpreter.  pipx's
+# log is shown only on failure: offline, it always reports that it could
+# not upgrade pip in its shared environment, and goes on.
+CHECK_INSTALLED = $(MAKE) --no-print-directory installcheck PYTHONDIR= \
+    SERVER_BIN='$(abspath $(B))/echo-server' BROKEN_BIN='$(abspath $(B))/mutants/one-at-a-time'
 wheel-check: wheel $(PROGS) $(B)/mutants/one-at-a-time
-	@venv=$$(mktemp -d) && \
-	$(PYTHON) -m venv --system-site-packages "$$venv" && \
-	env -u PYTHONPATH "$$venv/bin/python" -m pip install -q --no-index $(WHEEL) && \
-	$(MAKE) --no-print-directory installcheck BINDIR="$$venv/bin" PYTHONDIR= \
-	    PYTHON="$$venv/bin/python" SERVER_BIN='$(abspath $(B))/echo-server' \
-	    BROKEN_BIN='$(abspath $(B))/mutants/one-at-a-time'; \
-	status=$$?; rm -rf "$$venv"; exit $$status
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && unset PYTHONPATH && \
+	echo "wheel-check: pip install into a fresh venv" && \
+	$(PYTHON) -m venv --system-site-packages "$$tmp/venv" && \
+	"$$tmp/venv/bin/python" -m pip install -q --no-index $(WHEEL) && \
+	$(CHECK_INSTALLED) BINDIR="$$tmp/venv/bin" PYTHON="$$tmp/venv/bin/python" && \
+	echo "wheel-check: pipx install" && \
+	{ PIPX_HOME="$$tmp/pipx" PIPX_BIN_DIR="$$tmp/pipx-bin" PIP_NO_INDEX=1 \
+	    pipx install --system-site-packages $(WHEEL) >"$$tmp/pipx.log" 2>&1 || \
+	    { cat "$$tmp/pipx.log"; exit 1; }; } && \
+	$(CHECK_INSTALLED) BINDIR="$$tmp/pipx-bin" \
+	    PYTHON="$$tmp/pipx/venvs/echo-conformance/bin/python"
 
 install: $(PROGS) wheel
 	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PYTHONDIR)
