@@ -21,10 +21,13 @@
 #                echo-conformance against the installed echo-server, and
 #                pytest -p echo_conformance beside a test of its own
 #
-# None calls apt, so that a packager's offline build can run them; the
-# Debian packages they need: python3-build, python3-setuptools,
+# wheel, install, deb and installcheck never call apt, so that a
+# packager's offline build can run them; deb-lint and wheel-check, like
+# every other goal, first install what is missing (ci/install-deps.sh).
+# The Debian packages they need: python3-build, python3-setuptools,
 # python3-wheel, python3-installer (install), python3-venv and pipx
-# (wheel-check), debhelper, dh-python, pybuild-plugin-pyproject (deb), lintian (deb-lint).
+# (wheel-check), debhelper, dh-python, pybuild-plugin-pyproject (deb),
+# lintian (deb-lint).
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
