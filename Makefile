@@ -35,7 +35,7 @@ PYTHON  ?= $(shell for p in python3 /usr/bin/python3; do \
 
 # The scripts make runs (tests/mutants, demo/, ci/valgrind-logs.py) import
 # the suite's package, and demo/ the mutants' verdict module, from the tree;
-# pytest finds them through pytest.ini's pythonpath instead.
+# pytest runs of the tree find them through its conftest.py as well.
 export PYTHONPATH := $(CURDIR)/tests/integration:$(CURDIR)/tests/mutants$(if $(PYTHONPATH),:$(PYTHONPATH))
 
 # Every symbol resolved at start-up: with lazy binding, each child's first
@@ -115,7 +115,7 @@ help:
 # on its first object.  The build-only goals never call apt: a packager's
 # build runs offline, and plain `make` needs nothing but make and cc.
 # Sub-makes (MAKELEVEL > 0) and `make -n` skip it.
-BUILD_ONLY_GOALS = all install uninstall clean deps deb installcheck help
+BUILD_ONLY_GOALS = all install uninstall clean deps deb wheel installcheck help
 ifeq ($(MAKELEVEL)$(findstring n,$(firstword -$(MAKEFLAGS))),0)
 ifneq ($(filter-out $(BUILD_ONLY_GOALS),$(MAKECMDGOALS)),)
 $(shell ci/install-deps.sh $(MAKECMDGOALS) >&2)

@@ -1,35 +1,48 @@
 #!/bin/sh
-# Rehearses a command as a new user would run it: on a brand-new Debian 12
-# root (debootstrap's minbase plus make and git, nothing else), in a fresh
-# clone of this repository's main branch, as root in a chroot.
+# Rehearses a command as a new user would run it: on a brand-new Debian
+# root of the release named (debootstrap's minbase plus make and git,
+# nothing else), in a fresh clone of this repository's main branch, as root
+# in a chroot.
 #
-#   ci/fresh-root.sh [-k] [-c FILE]... 'COMMAND'
+#   ci/fresh-root.sh [-k] [-c FILE]... RELEASE 'COMMAND'
+#     RELEASE   the Debian release, by its code name: bookworm (Debian 12),
+#               trixie (Debian 13)
 #     -k        keep the root afterwards (its path is printed) instead of
 #               removing it
 #     -c FILE   copy FILE into the root's /tmp first (a .deb, a mutant)
 #
-# The first run builds the pristine root once and keeps it as a tarball
-# ($FRESH_ROOT_CACHE); every run unpacks a copy of it, so each starts from
-# the same untouched system.  Needs root and the network (apt inside the
+# The first run for a release builds its pristine root once and keeps it as
+# a tarball ($FRESH_ROOT_CACHE, one per release); every run unpacks a copy
+# of it, so each starts from the same untouched system.  Needs root and the network (apt inside the
 # root).  Slow on purpose, so nothing runs it by default; see ci/README.md.
 set -eu
 
+usage="usage: $0 [-k] [-c FILE]... RELEASE 'COMMAND' (RELEASE: bookworm, trixie, ...)"
 mirror=${FRESH_ROOT_MIRROR:-http://deb.debian.org/debian}
-cache=${FRESH_ROOT_CACHE:-/var/tmp/echo-kit-fresh-root.tar}
 keep=""
 copies=""
 while getopts kc: opt; do
 	case $opt in
 	k) keep=1 ;;
 	c) copies="$copies $(realpath "$OPTARG")" ;;
-	*) echo "usage: $0 [-k] [-c FILE]... 'COMMAND'" >&2; exit 2 ;;
+	*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-if [ $# -ne 1 ]; then
-	echo "usage: $0 [-k] [-c FILE]... 'COMMAND'" >&2
+if [ $# -ne 2 ]; then
+	echo "$usage" >&2
 	exit 2
 fi
+release=$1
+command=$2
+# A code name is one lower-case word; debootstrap judges whether it knows it.
+case $release in
+'' | *[!a-z]*)
+	echo "fresh-root: '$release' is not a Debian release's code name; $usage" >&2
+	exit 2
+	;;
+esac
+cache=${FRESH_ROOT_CACHE:-/var/tmp/echo-kit-fresh-root-$release.tar}
 if [ "$(id -u)" -ne 0 ]; then
 	echo "fresh-root: needs root (debootstrap, mount, chroot)" >&2
 	exit 1
@@ -40,8 +53,8 @@ if [ ! -s "$cache" ]; then
 	command -v debootstrap >/dev/null 2>&1 ||
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
 	build=$(mktemp -d /var/tmp/echo-kit-debootstrap.XXXXXX)
-	echo "fresh-root: building the pristine root once, into $cache"
-	if ! debootstrap --variant=minbase --include=make,git bookworm "$build" "$mirror" \
+	echo "fresh-root: building the pristine $release root once, into $cache"
+	if ! debootstrap --variant=minbase --include=make,git "$release" "$build" "$mirror" \
 		>"$build.log" 2>&1; then
 		tail -20 "$build.log" >&2
 		rm -rf "$build"
@@ -101,11 +114,11 @@ mount --rbind /dev "$root/dev"
 mount --make-rslave "$root/dev"
 mounted="$root/dev $mounted"
 
-echo "fresh-root: running in $root: $1"
+echo "fresh-root: running in $root ($release): $command"
 start=$(date +%s)
 rc=0
 chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	/bin/sh -c "cd /root/echo-kit && $1" || rc=$?
+	/bin/sh -c "cd /root/echo-kit && $command" || rc=$?
 echo "fresh-root: exit status $rc after $(($(date +%s) - start)) s"
 exit $rc

@@ -16,6 +16,9 @@ gnuplot-nox procps util-linux iproute2
 for goal in "$@"; do
 	case $goal in
 	grading* | gradescope) pkgs="$pkgs bubblewrap chromium" ;;
+	# The Python distribution and the .deb built from it (mk/package.mk).
+	deb* | wheel* | install) pkgs="$pkgs python3-build python3-setuptools python3-wheel
+		python3-installer python3-venv pipx debhelper dh-python pybuild-plugin-pyproject" ;;
 	esac
 done
 # npm installs the workflow validator for make lint.  Debian's npm package

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-# refkit (tests/reference) and the suite's package come through pytest.ini's
-# pythonpath.
+# refkit (tests/reference) and the suite's package come through the tree's
+# conftest.py.
 import refkit
 from echo_conformance import procfs
 

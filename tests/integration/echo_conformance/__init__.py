@@ -2,23 +2,11 @@
 process control, sockets, fake servers, the clause report, and the pytest
 plugin that runs it all.
 
-`pytest -p echo_conformance` names this package: an installed copy is
-found by its pytest11 entry point, which loads echo_conformance.plugin; a
-copy on PYTHONPATH (this source tree) is loaded as this module, so the
-plugin's hooks and fixtures are offered here too.  Without pytest (the
-benchmark's or the demo's imports under another interpreter) the package
-still serves its plumbing."""
+`-p echo_conformance`, the pytest11 entry point of an installed copy and
+this source tree's conftest.py all name this package, and pytest then
+loads the one module that holds the plugin's hooks, echo_conformance.plugin,
+through the list below: whichever way it comes in, the plugin is registered
+once.  Importing the package loads nothing else, so the benchmark and the
+demo use its plumbing without pytest."""
 
-import importlib.util
-import inspect
-
-
-def _offer_plugin():
-    from . import plugin
-    for name, value in vars(plugin).items():
-        if not name.startswith("_") and not inspect.ismodule(value):
-            globals()[name] = value
-
-
-if importlib.util.find_spec("pytest") is not None:
-    _offer_plugin()
+pytest_plugins = ["echo_conformance.plugin"]

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent
-PLUGIN = f"{__package__}.plugin"
 
 
 def parse(argv):
@@ -56,13 +55,14 @@ def parse(argv):
 
 def pytest_argv(args, terminal):
     """The pytest command line the options stand for.  Only the suite's
-    own configuration counts: -c names an empty one and the package is the
-    root, so no pytest.ini or conftest.py of the folder it runs in is read.
-    The plugin comes in by its module's name, which works installed or not
-    (and in xdist's workers, which start from the same command line), so
-    its entry point is blocked."""
+    own configuration counts: -c names an empty one, the package is the
+    root and no conftest.py above it is read, so nothing of the folder it
+    runs in (or of the source tree it comes from) takes part.  The plugin
+    comes in by its package's name, as its entry point names it, which
+    works installed or not (and in xdist's workers, which start from the
+    same command line)."""
     argv = [str(PACKAGE / "tests"), "-c", "/dev/null", "--rootdir", str(PACKAGE),
-            "-p", "no:cacheprovider", "-p", "no:echo_conformance", "-p", PLUGIN,
+            "--confcutdir", str(PACKAGE), "-p", "no:cacheprovider", "-p", __package__,
             # This module's package is imported already: pytest cannot
             # rewrite its asserts, and need not, since none are in it.
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]

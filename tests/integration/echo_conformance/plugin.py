@@ -8,7 +8,11 @@ runs the suite's tests (they ship in this package) from any folder, beside
 a project's own.  The plugin does nothing until a server or client command
 is set (or --list-clauses), so having it installed changes no other test
 run.  See SPEC.md (in this package) for the clauses and
-tests/integration/README.md for the options."""
+tests/integration/README.md for the options.
+
+Only pytest's public API, as old as pytest 6.2 (the oldest the suite
+supports: Ubuntu 22.04's; Debian 12 has 7.2, Ubuntu 24.04 7.4, Debian 13
+8.3)."""
 
 import os
 import resource
@@ -26,6 +30,8 @@ from echo_conformance.settings import Settings
 
 CLAUSES = spec.load()
 TESTS = Path(__file__).resolve().parent / "tests"
+# Where the tests are in the source tree, from its top.
+IN_SOURCE_TREE = Path("tests", "integration", "echo_conformance", "tests")
 # Test function name -> the clause that lists it.
 _TEST_CLAUSE = {name: c.id for c in CLAUSES.values() for name in c.tests}
 SIDES = ("server", "client")
@@ -49,7 +55,36 @@ def _settings(config):
 
 def _active(config):
     settings = _settings(config)
-    return bool(settings.server_cmd or settings.client_cmd or config.option.list_clauses)
+    return bool(settings.server_cmd or settings.client_cmd or config.option.list_clauses) \
+        and _suite_in_run(config)
+
+
+def _suite_in_run(config):
+    """Whether this run has the suite's tests: named by an argument (this
+    source tree's runs, the echo-conformance command) or joined to another
+    project's run.  A run of the source tree the package sits in
+    (tests/integration/echo_conformance) that names other tests of that
+    tree, tests/reference say, leaves the plugin idle although its
+    pytest.ini names the reference programs."""
+    if not hasattr(config, "conformance_joins"):
+        config.conformance_joins = _joins(config)
+    return config.conformance_joins is not None
+
+
+def _joins(config):
+    """None when the suite's tests stay out of the run, False when an
+    argument covers them already, True when they are to join it.
+    Arguments that name test files or single tests choose exactly what
+    runs: then nothing joins."""
+    here = config.invocation_params.dir
+    for arg in config.args:
+        path = (here / arg.split("::")[0]).resolve()
+        if path == TESTS or path in TESTS.parents or TESTS in path.parents:
+            return False
+        if "::" in arg or path.is_file():
+            return None
+    rooted_in_source_tree = (config.rootpath / IN_SOURCE_TREE).resolve() == TESTS
+    return None if rooted_in_source_tree else True
 
 
 def _is_worker(config):
@@ -82,24 +117,10 @@ def pytest_configure(config):
 
 
 def _collect_own_tests(config):
-    """The suite's tests join the collection unless an argument covers
-    them already (this source tree, the echo-conformance command), so that
-    `pytest -p echo_conformance --server-cmd ...` runs them from anywhere.
-    Arguments that name test files or single tests choose exactly what runs:
-    then nothing joins."""
-    here = config.invocation_params.dir
-    for arg in config.args:
-        path = (here / arg.split("::")[0]).resolve()
-        if path == TESTS or path in TESTS.parents or TESTS in path.parents:
-            return
-        if "::" in arg or path.is_file():
-            return
-    config.args.append(str(TESTS))
-    # Joined from elsewhere, the suite is shaped by its package alone: no
-    # conftest.py above it may load.  (Run from this source tree's copy,
-    # tests/integration/conftest.py would load the plugin a second time.)
-    # pytest has no public setting for this once the run has started.
-    config.pluginmanager._confcutdir = TESTS
+    """The suite's tests join another project's run, so that `pytest -p
+    echo_conformance --server-cmd ...` runs them from anywhere."""
+    if config.conformance_joins:
+        config.args.append(str(TESTS))
 
 
 def _require_programs(config):
@@ -134,13 +155,21 @@ def pytest_cmdline_main(config):
         # Collection only, in this process: no xdist workers for a listing.
         config.option.numprocesses = None
         config.option.dist = "no"
-        from _pytest.main import wrap_session
-        return wrap_session(config, _list_clauses)
-    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    """With --list-clauses, the collected tests are listed under their
+    clauses instead of run (a collection error still ends the run as
+    pytest's own loop ends it)."""
+    config = session.config
+    if not (_active(config) and config.option.list_clauses) or session.testsfailed:
+        return None
+    _list_clauses(config, session)
+    return True
 
 
 def _list_clauses(config, session):
-    session.perform_collect()
     tests = {}
     for item in session.items:
         tests.setdefault(_clause_id(item), []).append(item.nodeid)
@@ -152,13 +181,17 @@ def _list_clauses(config, session):
         write(f"{c.id:<12} {c.level:<6}  {c.title}")
         for nodeid in tests.get(c.id, ["(judged from the valgrind logs with --valgrind)"]):
             write(f"    {nodeid}")
-    return 0
+
+
+def _path(item):
+    """The test's file: Node.path is pytest 7's, 6.2 has only fspath."""
+    return Path(getattr(item, "path", None) or item.fspath)
 
 
 def _clause_id(item):
     """The clause a test of this suite checks; None for any other test (a
     project's own, beside the suite)."""
-    if TESTS not in item.path.parents:
+    if TESTS not in _path(item).parents:
         return None
     marker = item.get_closest_marker("clause")
     return marker.args[0] if marker else None
@@ -185,7 +218,7 @@ def pytest_collection_modifyitems(config, items):
     A side with no command to test is left out, as are the clauses
     --only-clauses does not name."""
     if not _active(config):
-        if any(TESTS in item.path.parents for item in items):
+        if any(TESTS in _path(item).parents for item in items):
             raise pytest.UsageError("the conformance suite's tests need a program to "
                                     "test: --server-cmd 'PROG {port}' or --client-cmd "
                                     "'PROG {host} {port}'")
@@ -207,7 +240,7 @@ def pytest_collection_modifyitems(config, items):
 
 def _label(items):
     for item in items:
-        if TESTS not in item.path.parents:
+        if TESTS not in _path(item).parents:
             continue
         side = "server" if item.get_closest_marker("server") else (
             "client" if item.get_closest_marker("client") else None)
