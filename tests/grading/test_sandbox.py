@@ -1,6 +1,7 @@
 """The sandbox on its own: what a process inside sees and cannot do, and
 that it leaves nothing behind.  Fast: no suite runs here."""
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -97,7 +98,7 @@ def test_a_busy_loop_is_ended_by_the_wall_clock(box):
 
 def test_a_busy_loop_is_ended_by_its_cpu_time_limit(box):
     spin = compile_hostile(box, "busy-loop")
-    outcome, output = box(["sh", "-c", " ".join(sandbox.command(
+    outcome, output = box(["sh", "-c", shlex.join(sandbox.command(
         UID, sandbox.Limits(cpu_seconds=1), [spin], cwd="/tmp")) + "; echo status $?"],
         wall_seconds=60)
     assert not outcome.timed_out
