@@ -189,7 +189,6 @@ def copy_submission(job):
         if depth > MAX_DEPTH:
             raise Refused(f"{_where(src, top)} lies more than {MAX_DEPTH} folders deep")
         os.mkdir(dest, 0o755)
-        os.chown(dest, uid, uid)
         for entry in os.scandir(src):
             target = os.path.join(dest, entry.name)
             if entry.is_symlink():
@@ -203,6 +202,7 @@ def copy_submission(job):
                                   "not a regular file")
                 raise Refused(f"{_where(entry.path, top)} is {kind}: only regular files, "
                               "folders and symbolic links are taken")
+        os.chown(dest, uid, uid)        # filled first: root here may not write others' folders
     try:
         copy(top, job["workdir"], 0)
     except OSError as e:

@@ -146,11 +146,12 @@ def view(src, out, fds):
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
+    args += ["--perms", "0755", "--dir", "/etc"]    # whatever the grader's umask
     for name in ETC_SHOWN:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for name, text in ETC_WRITTEN.items():
         fds.append(_data_fd(text))
-        args += ["--ro-bind-data", str(fds[-1]), f"/etc/{name}"]
+        args += ["--perms", "0444", "--ro-bind-data", str(fds[-1]), f"/etc/{name}"]
     args += ["--dev", "/dev", "--proc", "/proc"]
     for path in (*HIDDEN, *_hidden_parents(src, out)):
         args += ["--tmpfs", path]
@@ -196,7 +197,7 @@ def command(uid, limits, argv, file_mib=None, cwd=SUB):
                 if os.path.exists(f"{CPU}/cgroup.procs") else "")
     prologue = f'echo {OOM_SUBMISSION} > /proc/self/oom_score_adj || exit 125; {join_cpu}exec "$@"'
     return ["/bin/sh", "-c", prologue, "sh",
-            "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
             "prlimit", f"--cpu={limits.cpu_seconds}", f"--fsize={fsize}",
             f"--nproc={limits.processes}", f"--as={limits.memory_mib << 20}", "--",
             "env", "-C", cwd, *argv]
