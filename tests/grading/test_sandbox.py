@@ -212,16 +212,20 @@ def test_a_leftover_sending_sigstop_cannot_stop_the_helper(box):
     # Issue 19.4: the helper ends the submission's processes with kill(-1)
     # while a leftover of it (orphaned, as after a build) stops everything
     # it may signal; the helper must not be one of them, and must end it.
+    # Thirty rounds: the old helper was open to it for microseconds a
+    # round, and froze in two runs of three.
     stopper = compile_hostile(box, "sigstop-loop")
-    code = ("import os, subprocess, time; from echo_conformance.grade import inside, sandbox; "
-            f"subprocess.run(sandbox.command({UID}, sandbox.Limits(), ['sh', '-c', '{stopper} &'], "
-            "cwd='/tmp')); time.sleep(1); "
-            f"inside.end_submission({UID}, {UID + 1}); "
+    code = ("import os, subprocess, time; from echo_conformance.grade import inside, sandbox\n"
+            "for _ in range(30):\n"
+            f"    subprocess.run(sandbox.command({UID}, sandbox.Limits(), ['sh', '-c', '{stopper} &'],"
+            " cwd='/tmp'))\n"
+            "    time.sleep(0.1)\n"
+            f"    inside.end_submission({UID}, {UID + 1})\n"
             "left = [p for p in os.listdir('/proc') if p.isdigit() "
-            f"and os.stat(f'/proc/{{p}}').st_uid == {UID}]; "
-            "print('helper ended the submission, left:', left)")
+            f"and os.stat(f'/proc/{{p}}').st_uid == {UID}]\n"
+            "print('helper ended the submission, left:', left)\n")
     outcome, output = box(["env", f"PYTHONPATH={PACKAGE_PARENT}", sys.executable, "-c", code],
-                          wall_seconds=30)
+                          wall_seconds=60)
     assert not outcome.timed_out
     assert "helper ended the submission, left: []" in output
 
