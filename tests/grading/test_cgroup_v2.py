@@ -82,3 +82,40 @@ def test_v2_limits_that_cannot_be_set_are_said_loudly(box, cgroup2, capfd):
         assert f"WARNING: limit not set: {cgroup.LIMIT_NAMES[controller]}" in said
     for controller in set(cgroup.V2_CONTROLLERS) - set(missing):
         assert not any(cgroup.LIMIT_NAMES[controller] in why for why in outcome.unset)
+
+
+@pytest.fixture
+def delegated(cgroup2):
+    """A group of the scratch hierarchy offered hugetlb (the one controller
+    this machine gives v2: enough to try a hand-down), as a delegated scope
+    would be; removed after, with the root's hand-down taken back."""
+    offered = (cgroup2 / "cgroup.controllers").read_text().split()
+    if "hugetlb" not in offered:
+        pytest.skip("v2 has no controller here to hand down")
+    had = "hugetlb" in (cgroup2 / "cgroup.subtree_control").read_text().split()
+    (cgroup2 / "cgroup.subtree_control").write_text("+hugetlb\n")
+    scope = cgroup2 / "echo-grade-test-scope"
+    scope.mkdir()
+    yield scope
+    for leaf in scope.glob("echo-grade-*-self"):
+        leaf.rmdir()
+    (scope / "cgroup.subtree_control").write_text("-hugetlb\n")
+    scope.rmdir()
+    if not had:
+        (cgroup2 / "cgroup.subtree_control").write_text("-hugetlb\n")
+
+
+def test_v2_a_grader_alone_in_its_group_moves_to_a_leaf_to_hand_controllers_down(delegated):
+    # A group holding a process cannot enable controllers for its children
+    # (EBUSY): the grader, alone in its scope, moves itself into a leaf.
+    code = ("import os, sys; from pathlib import Path; from echo_conformance.grade import cgroup; "
+            "scope = Path(sys.argv[1]); (scope / 'cgroup.procs').write_text(str(os.getpid())); "
+            "print(cgroup.enable(scope, ['hugetlb'])); "
+            "print(open('/proc/self/cgroup').read())")
+    done = subprocess.run([sys.executable, "-c", code, str(delegated)], capture_output=True,
+                          text=True, env={"PYTHONPATH": str(PACKAGE_PARENT)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("(['hugetlb'], {})")
+    assert "hugetlb" in (delegated / "cgroup.subtree_control").read_text().split()
+    where = v2_line(done.stdout)
+    assert where.startswith("0::/echo-grade-test-scope/echo-grade-") and where.endswith("-self")

@@ -197,26 +197,39 @@ class V1:
                     pass        # not empty: its run() is still ending it
 
 
+_v2_parents = {}            # per root: where this grader's sandboxes go, settled once
+
+
 def _v2_parent(at):
-    """The group the sandboxes' groups go below, with the controllers it
-    could hand down, and why the others could not be."""
-    parent = at / (_own_path(None) or "")
+    """The group the sandboxes' groups go below (the grader's own, as it
+    was when first asked), the controllers it hands down, and why the
+    others could not be."""
+    if at not in _v2_parents:
+        parent = at / (_own_path(None) or "")
+        _v2_parents[at] = (parent, *enable(parent, V2_CONTROLLERS))
+    return _v2_parents[at]
+
+
+def enable(parent, controllers, moved=False):
+    """Hand controllers down from parent to the groups below it: (those
+    enabled, {controller: why not})."""
     offered = _read(parent / "cgroup.controllers").split()
     enabled, why = [], {}
-    for controller in V2_CONTROLLERS:
+    for controller in controllers:
         if controller not in offered:
-            why[controller] = (f"{LIMIT_NAMES[controller]}: the {controller} controller is "
-                               f"not available in {parent} (bound to v1, or not delegated)")
+            why[controller] = (f"{LIMIT_NAMES.get(controller, controller)}: the {controller} "
+                               f"controller is not available in {parent} (bound to v1, or "
+                               "not delegated)")
             continue
         try:
             _write(parent / "cgroup.subtree_control", f"+{controller}")
             enabled.append(controller)
         except OSError as e:
-            if e.errno == errno.EBUSY and _leave_for_leaf(parent):
-                return _v2_parent(at)
-            why[controller] = (f"{LIMIT_NAMES[controller]}: cannot enable {controller} in "
-                               f"{parent}/cgroup.subtree_control: {e.strerror}")
-    return parent, enabled, why
+            if e.errno == errno.EBUSY and not moved and _leave_for_leaf(parent):
+                return enable(parent, controllers, moved=True)
+            why[controller] = (f"{LIMIT_NAMES.get(controller, controller)}: cannot enable "
+                               f"{controller} in {parent}/cgroup.subtree_control: {e.strerror}")
+    return enabled, why
 
 
 def _leave_for_leaf(parent):
@@ -307,7 +320,7 @@ class V2:
 
     @staticmethod
     def sweep(prefix, at):
-        parent = at / (_own_path(None) or "")
+        parent = _v2_parent(at)[0]
         for path in parent.glob(prefix + "*"):
             try:
                 _write(path / "cgroup.freeze", 0)
