@@ -13,7 +13,7 @@ import pytest
 
 from echo_conformance.grade import cgroup, sandbox
 import test_sandbox
-from test_sandbox import PACKAGE_PARENT, UID, compile_hostile, lines_of
+from test_sandbox import PACKAGE_PARENT, UID, compile_hostile
 
 box = test_sandbox.box      # the same fixture, on the v2 root below
 
@@ -46,12 +46,7 @@ def test_v2_is_used_where_the_root_is_a_cgroup2_mount(cgroup2):
 def test_v2_holds_the_grader_side_and_the_submission_apart(box, cgroup2):
     # The grader's side in `grader`, the submission's programs in `sub`
     # (cpu.max is set there), both below the sandbox's group.
-    code = ("import subprocess, sys; from echo_conformance.grade import sandbox; "
-            "print(open('/proc/self/cgroup').read().replace(chr(10), ' ')); sys.stdout.flush(); "
-            f"subprocess.run(sandbox.command({UID}, sandbox.Limits(), ['cat', '/proc/self/cgroup'], "
-            "cwd='/tmp'))")
-    _, output = box(["env", f"PYTHONPATH={PACKAGE_PARENT}", sys.executable, "-c", code])
-    grader, submission = lines_of(output)[0].replace(" ", "\n"), "\n".join(lines_of(output)[1:])
+    grader, submission = test_sandbox.grader_and_submission_cgroups(box)
     assert v2_line(grader).endswith("/echo-grade-test/grader")
     assert v2_line(submission).endswith("/echo-grade-test/sub")
 

@@ -55,7 +55,7 @@ def build(job, limits):
     log = Path(job["out"]) / "build.log"
     argv = sandbox.command(job["uid"], limits, ["/bin/sh", "-c", job["build"]], cwd=job["workdir"])
     rc, seconds = _run_logged(argv, log, job["build_timeout"])
-    end_submission(job["uid"], job["kill_uid"])         # a build may leave processes behind too
+    end_submission(job["uid"], job["kill_uid"])     # a build may leave processes behind too
     _keep_head(log, job["keep_bytes"])
     if rc is None:
         return {"ok": False, "seconds": seconds,
@@ -187,9 +187,11 @@ def copy_submission(job):
 
     def copy(src, dest, depth):
         if depth > MAX_DEPTH:
-            raise Refused(f"{_where(src, top)} lies more than {MAX_DEPTH} folders deep")
+            raise Refused(f"its folders lie more than {MAX_DEPTH} folders deep")
         os.mkdir(dest, 0o755)
-        for entry in os.scandir(src):
+        with os.scandir(src) as entries:
+            children = list(entries)
+        for entry in children:
             target = os.path.join(dest, entry.name)
             if entry.is_symlink():
                 os.symlink(os.readlink(entry.path), target)
@@ -206,8 +208,8 @@ def copy_submission(job):
     try:
         copy(top, job["workdir"], 0)
     except OSError as e:
-        raise Refused(f"copying it failed: {e.strerror} "
-                      f"({_where(e.filename or top, top)})") from e
+        where = repr(os.path.basename(e.filename)) if e.filename else "the submission"
+        raise Refused(f"copying it failed: {e.strerror} ({where})") from e
 
 
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",

@@ -105,7 +105,8 @@ def _verdicts(config, inside, suite_json, outcome):
 def write_job(out, config, uid, limits, src, workdir, seen_as=None):
     """What inside.py is to do, as a file in the results folder (out, which
     inside.py sees as seen_as); uid and the one after it are the job's."""
-    job = {"uid": uid, "kill_uid": uid + 1, "build": config.build, "server": config.server, "client": config.client,
+    job = {"uid": uid, "kill_uid": uid + 1, "build": config.build, "server": config.server,
+           "client": config.client,
            "sides": list(config.sides), "timeout_scale": config.timeout_scale,
            "listen_timeout": config.listen_timeout, "build_timeout": config.build_timeout,
            "keep_bytes": config.keep_bytes, "probe_file_mib": config.probe_file_mib,
