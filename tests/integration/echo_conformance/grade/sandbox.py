@@ -45,6 +45,9 @@ def available():
     """Why the sandbox cannot run here, or None."""
     if not shutil.which("bwrap"):
         return "bubblewrap is not installed (apt-get install bubblewrap)"
+    usage = subprocess.run(["bwrap", "--help"], capture_output=True, text=True).stdout
+    if "--perms" not in usage or "--ro-bind-data" not in usage:
+        return "bubblewrap is too old: 0.5 or later is needed (--perms, --ro-bind-data)"
     if os.geteuid() != 0:
         return "the sandbox needs root (cgroups, namespaces, a uid per job)"
     return None
