@@ -71,7 +71,7 @@ PACKAGE = Path(__file__).resolve().parents[1]      # the suite, shown at its own
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_SHOWN = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime",
              "services", "protocols", "gai.conf", "host.conf")
-# Written for the sandbox rather than shown: the machine's list its users,
+# Written for the sandbox rather than shown: the machine's own name its users,
 # hosts and name services.
 ETC_WRITTEN = {
     "passwd": "root:x:0:0:root:/tmp:/usr/sbin/nologin\n"
