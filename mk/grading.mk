@@ -1,18 +1,23 @@
 # The grader (tests/integration/echo_conformance/grade, docs/grading.md):
 # its sandbox on its own, then a small class of correct, broken and hostile
 # submissions graded in one command, its reports opened in headless Chromium.
-# Needs root (namespaces, cgroups, a uid per job), bubblewrap and chromium
+# Needs root (namespaces, cgroups, mounting a scratch cgroup2, a uid per
+# job), bubblewrap and chromium
 # (ci/install-deps.sh installs those two only for these goals).
 #
 #   make grading          the grader's tests, all (about 5 to 10 minutes)
-#   make grading-sandbox  the sandbox's tests alone (about 30 s)
+#   make grading-sandbox  the sandbox, the copy and the uid ranges (about a minute)
 #   make gradescope       Gradescope's autograder zip, $(B)/gradescope/
+#
+# grading-sandbox runs on cgroup v1 or v2 as mounted, and on v2 also on a
+# scratch cgroup2 mount of its own.
 
 GRADING_PYTEST = PYTHONPATH=tests/integration $(PYTHON) -m pytest -p no:cacheprovider -q
 
 .PHONY: grading grading-sandbox
 grading-sandbox:
-	$(GRADING_PYTEST) tests/grading/test_sandbox.py
+	$(GRADING_PYTEST) tests/grading/test_sandbox.py tests/grading/test_cgroup_v2.py \
+	  tests/grading/test_copy_and_uids.py
 
 grading:
 	$(GRADING_PYTEST) tests/grading

@@ -32,10 +32,10 @@ S-ECHO-1 = 5
 """
 
 
-def grade(submissions, out, config, jobs=2, timeout=1800):
+def grade(submissions, out, config, jobs=2, timeout=1800, env=GRADE_ENV):
     return subprocess.run([sys.executable, "-m", "echo_conformance.grade", str(submissions),
                            "--out", str(out), "--config", str(config), "--jobs", str(jobs)],
-                          env=GRADE_ENV, capture_output=True, text=True,
+                          env=env, capture_output=True, text=True,
                           timeout=timeout * SCALE)
 
 

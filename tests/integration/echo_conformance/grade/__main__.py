@@ -1,10 +1,12 @@
-"""echo-conformance grade SUBMISSIONS_DIR --out RESULTS_DIR [--config FILE] [--jobs N]"""
+"""echo-conformance grade SUBMISSIONS_DIR --out RESULTS_DIR [--config FILE] [--jobs N]
+[--cgroup-root DIR]"""
 
 import argparse
 import os
 import signal
 import sys
 
+from . import cgroup
 from . import config as grading_config
 from . import runner
 
@@ -28,9 +30,14 @@ def main(argv=None):
     parser.add_argument("--config", metavar="FILE", help="grading config, .toml or .ini")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="submissions graded at once (default: the number of CPUs)")
+    parser.add_argument("--cgroup-root", metavar="DIR",
+                        help="where the cgroup hierarchies are mounted (default: "
+                             f"${cgroup.ROOT_ENV} or /sys/fs/cgroup); a cgroup2 mount means v2")
     args = parser.parse_args(argv)
-    if args.jobs > runner.UIDS_PER_GRADER:
-        parser.error(f"--jobs: at most {runner.UIDS_PER_GRADER}")
+    if args.jobs > runner.JOBS_PER_GRADER:
+        parser.error(f"--jobs: at most {runner.JOBS_PER_GRADER}")
+    if args.cgroup_root:
+        os.environ[cgroup.ROOT_ENV] = args.cgroup_root
     config = grading_config.load(args.config)
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)

@@ -2,9 +2,11 @@
 sandbox of its own, several at once, resumable."""
 
 import dataclasses
+import fcntl
 import json
 import os
 import shutil
+import stat
 import sys
 import threading
 import time
@@ -15,8 +17,15 @@ from ..budget import RUN_BUDGET
 from . import reports, sandbox
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
-UID_BASE = 100000          # uids of submissions: one per job slot, no user's
-UIDS_PER_GRADER = 256      # so that two graders at once (two courses) share none
+# Uids of submissions: none a user's, none in the usual /etc/subuid ranges
+# (useradd hands out 100000 up to 600,165,535) nor in systemd's for
+# containers (524288 to 1,879,048,191).  Each grader running takes a range
+# of its own under a lock (allocate_uids), two uids per job slot.
+UID_BASE = 0x70000000       # 1,879,048,192
+JOBS_PER_GRADER = 256
+UIDS_PER_GRADER = 2 * JOBS_PER_GRADER
+GRADER_RANGES = 4096        # graders at once on one machine, at most
+LOCK_DIR = Path("/run/lock/echo-conformance-grade")
 DONE = ".graded"           # in a submission's results: written last, so a rerun skips it
 WALL_MARGIN = 60           # seconds of the wall clock left for the build and the probe
 STOP = threading.Event()   # set on Ctrl-C or SIGTERM: no new submission starts
@@ -26,10 +35,29 @@ class Interrupted(Exception):
     """The grader was stopped while this submission ran: it is graded again next time."""
 
 
-def first_uid():
-    """The first of this grader's uids, one per job slot, so that RLIMIT_NPROC
-    and kill(-1) reach one submission only."""
-    return UID_BASE + (os.getpid() % 10000) * UIDS_PER_GRADER
+def allocate_uids(lock_dir=LOCK_DIR):
+    """(descriptor, first uid) of a uid range no other grader holds: the
+    range is this grader's while the descriptor's lock is, which ends with
+    the process however it ends.  A slot's uids are first + 2 * slot (the
+    submission's) and the one after (the real uid inside.end_submission
+    borrows), so that RLIMIT_NPROC and kill(-1) reach one submission only."""
+    lock_dir = Path(lock_dir)
+    lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = lock_dir.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise SystemExit(f"echo-conformance grade: {lock_dir} must be a folder of root's "
+                         "that only root may write to")
+    for n in range(GRADER_RANGES):
+        fd = os.open(lock_dir / str(n), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return fd, UID_BASE + n * UIDS_PER_GRADER
+    raise SystemExit(f"echo-conformance grade: all {GRADER_RANGES} uid ranges are held by "
+                     f"graders running now ({lock_dir})")
 
 
 def submissions(folder):
@@ -52,6 +80,9 @@ def _verdicts(config, inside, suite_json, outcome):
     why_not = ""
     if outcome.timed_out:
         why_not = f"the sandbox's wall clock ({_wall(config):.0f} s) ran out"
+    elif not inside and any("killed for memory" in e for e in outcome.events):
+        why_not = (f"the submission's processes used up the sandbox's memory "
+                   f"({config.limits.memory_mib} MiB) and were killed")
     elif not inside:
         why_not = f"the grading sandbox failed (exit status {outcome.returncode})"
     elif not inside["build"]["ok"]:
@@ -74,8 +105,9 @@ def _verdicts(config, inside, suite_json, outcome):
 
 def write_job(out, config, uid, limits, src, workdir, seen_as=None):
     """What inside.py is to do, as a file in the results folder (out, which
-    inside.py sees as seen_as)."""
-    job = {"uid": uid, "build": config.build, "server": config.server, "client": config.client,
+    inside.py sees as seen_as); uid and the one after it are the job's."""
+    job = {"uid": uid, "kill_uid": uid + 1, "build": config.build, "server": config.server,
+           "client": config.client,
            "sides": list(config.sides), "timeout_scale": config.timeout_scale,
            "listen_timeout": config.listen_timeout, "build_timeout": config.build_timeout,
            "keep_bytes": config.keep_bytes, "probe_file_mib": config.probe_file_mib,
@@ -94,7 +126,8 @@ def write_reports(name, out, config, outcome):
     inside = _read_json(out / "inside.json")
     clauses = _verdicts(config, inside, suiterun.read_report(out / "suite.json"), outcome)
     grading = {"seconds": round(outcome.seconds, 1), "timed_out": outcome.timed_out,
-               "limits_hit": outcome.events, "processes_left": outcome.leftovers,
+               "limits_hit": outcome.events, "limits_not_set": outcome.unset,
+               "processes_left": outcome.leftovers,
                "build": (inside or {}).get("build"), "sides": (inside or {}).get("sides", {}),
                "suite": (inside or {}).get("suite")}
     doc = {"submission": name, "server_cmd": config.server, "client_cmd": config.client,
@@ -104,18 +137,19 @@ def write_reports(name, out, config, outcome):
     return doc
 
 
-def grade_one(src, out, config, slot):
-    """Build and judge one submission in a sandbox; its reports in out."""
+def grade_one(src, out, config, slot, first_uid):
+    """Build and judge one submission in a sandbox, as the uids of job slot
+    slot of the range from first_uid; its reports in out, which only root
+    may read (other users of the machine are classmates too)."""
     if out.exists():
         shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out.mkdir(mode=0o700)
     limits = dataclasses.replace(config.limits, wall_seconds=int(_wall(config)))
-    write_job(out, config, first_uid() + slot, limits, sandbox.SRC, sandbox.SUB, sandbox.OUT)
-    os.environ["PYTHONPATH"] = str(PACKAGE_PARENT)
+    write_job(out, config, first_uid + 2 * slot, limits, sandbox.SRC, sandbox.SUB, sandbox.OUT)
     argv = [sys.executable, "-m", "echo_conformance.grade.inside", f"{sandbox.OUT}/job.json"]
     with open(out / "sandbox.log", "wb") as log:
         outcome = sandbox.run(f"echo-grade-{os.getpid()}-{slot}", src.resolve(), out, limits,
-                              argv, log, env_keep=("PYTHONPATH", "PATH"))
+                              argv, log, env={"PYTHONPATH": str(PACKAGE_PARENT)})
     if STOP.is_set():
         raise Interrupted(src.name)
     doc = write_reports(src.name, out, config, outcome)
@@ -197,7 +231,9 @@ def grade_all(folder, out, config, jobs, progress_stream=sys.stderr):
         raise SystemExit(f"echo-conformance grade: the suite ({PACKAGE_PARENT}) must not live "
                          "under /tmp, which each sandbox replaces with its own")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    sandbox.protect_from_oom()
+    uids_lock, first_uid = allocate_uids()
     todo = submissions(folder)
     progress = Progress(len(todo), progress_stream)
     queue = list(todo)
@@ -216,7 +252,7 @@ def grade_all(folder, out, config, jobs, progress_stream=sys.stderr):
             else:
                 progress.started()
                 try:
-                    doc = grade_one(src, dest, config, slot)
+                    doc = grade_one(src, dest, config, slot, first_uid)
                 except Interrupted:
                     return
                 progress.finished(doc)
@@ -236,6 +272,8 @@ def grade_all(folder, out, config, jobs, progress_stream=sys.stderr):
             t.join()
         sandbox.sweep(f"echo-grade-{os.getpid()}-")
         raise
+    finally:
+        os.close(uids_lock)
     ordered = [docs[s.name] for s in todo]
     reports.write_class(ordered, out, config)
     return ordered

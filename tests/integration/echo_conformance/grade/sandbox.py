@@ -2,30 +2,32 @@
 
 Made of real tools, not of tracing: bubblewrap gives a network namespace with
 loopback only (the suite runs inside it too, so it reaches the program and
-nothing else does), a PID namespace (its processes die with it), a read-only
-view of the machine with the results folder as the only place the grader reads results from, and a size-capped /tmp that
-holds the submission's copy.  Cgroups (v1, where mounted)
-bound processes, memory and CPU share, and let everything be frozen and killed
-at the end, however far a process double-forked: membership is inherited and
-cannot be left.  Inside, the submission's own commands run as an unprivileged
-uid with rlimits (CPU seconds, file size, processes), through `command()`.
+nothing else does), a PID namespace (its processes die with it), a view of
+the machine that shows only what a build and the suite need (see view()),
+an environment of a few fixed variables, a seccomp filter (seccomp.py), the
+capabilities the grader's side needs and no others, and a size-capped /tmp
+that holds the submission's copy.  Cgroups (cgroup.py, v1 or v2) bound
+processes, memory and CPU share, and let everything be frozen and killed at
+the end.  Inside, the submission's own commands run as an unprivileged uid
+with rlimits (CPU seconds, file size, processes), through `command()`, and
+are the memory limit's first victims.
 """
 
 import os
+import platform
 import shutil
-import signal
 import subprocess
+import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-CONTROLLERS = ("pids", "memory", "cpu", "freezer")
-KILL_ROUNDS = 200           # freeze-kill-thaw rounds before giving up, 10 ms apart
-REMOVE_ROUNDS = 3000        # rmdir attempts, 10 ms apart: 30 s for the exits to finish
+from . import cgroup, seccomp
+
 _active = set()             # cgroups of the sandboxes running now, for an interrupt
 _active_lock = threading.Lock()
+_said = set()               # limits not set, already said on the terminal
 
 
 @dataclass
@@ -43,127 +45,12 @@ def available():
     """Why the sandbox cannot run here, or None."""
     if not shutil.which("bwrap"):
         return "bubblewrap is not installed (apt-get install bubblewrap)"
+    usage = subprocess.run(["bwrap", "--help"], capture_output=True, text=True).stdout
+    if "--perms" not in usage or "--ro-bind-data" not in usage:
+        return "bubblewrap is too old: 0.5 or later is needed (--perms, --ro-bind-data)"
     if os.geteuid() != 0:
         return "the sandbox needs root (cgroups, namespaces, a uid per job)"
     return None
-
-
-def _own_cgroup(controller):
-    """Where this process sits in a v1 hierarchy, so that ours nest below it
-    and inherit whatever limits the machine already puts on us."""
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
-        _, names, path = line.split(":", 2)
-        if controller in names.split(","):
-            return CGROUP_ROOT / controller / path.lstrip("/")
-    return None
-
-
-class Cgroup:
-    """One cgroup per controller that this machine mounts, all named alike."""
-
-    def __init__(self, name, limits):
-        self.dirs = {}
-        for controller in CONTROLLERS:
-            parent = _own_cgroup(controller)
-            if parent is None or not parent.is_dir():
-                continue
-            path = parent / name
-            path.mkdir(exist_ok=True)
-            self.dirs[controller] = path
-        self._write("pids", "pids.max", limits.processes)
-        self._write("memory", "memory.limit_in_bytes", limits.memory_mib << 20)
-        period = 100_000
-        self._write("cpu", "cpu.cfs_period_us", period)
-        self._write("cpu", "cpu.cfs_quota_us", int(period * limits.cpus))
-
-    def _write(self, controller, knob, value):
-        if controller in self.dirs:
-            (self.dirs[controller] / knob).write_text(f"{value}\n")
-
-    def _read(self, controller, knob):
-        try:
-            return (self.dirs[controller] / knob).read_text()
-        except (KeyError, OSError):
-            return ""
-
-    def enter_argv(self, argv):
-        """argv, started in this cgroup: a shell moves itself in, then execs.
-        The CPU limit is the submission's alone: its programs join that
-        group themselves (command()), while the grader's side in the sandbox
-        (inside.py, the suite) stays out of it, so that a fork bomb's
-        thousands of processes cannot starve what must end them."""
-        files = [str(d / "cgroup.procs") for c, d in self.dirs.items() if c != "cpu"]
-        script = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
-        return ["/bin/sh", "-c", script, "sh", *files, "--", *argv]
-
-    def pids(self):
-        any_dir = self.dirs.get("pids") or self.dirs.get("freezer")
-        if any_dir is None:
-            return []
-        try:
-            return [int(p) for p in (any_dir / "cgroup.procs").read_text().split()]
-        except OSError:
-            return []
-
-    def _freeze(self, state):
-        """Freeze or thaw; a process freezes only when it next runs, so with
-        thousands waiting their turn this takes a while: up to 10 s."""
-        self._write("freezer", "freezer.state", state)
-        for _ in range(1000):
-            if self._read("freezer", "freezer.state").strip() != "FREEZING":
-                return
-            time.sleep(0.01)
-
-    def kill_all(self):
-        """SIGKILL every process, frozen first so that none forks meanwhile.
-        The CPU limit is lifted first: a process must run to freeze and to
-        die, and 4,000 fork-bomb processes sharing one CPU's quota neither
-        froze nor died in time, and outlived their grading.  True once the
-        group is empty."""
-        if self.pids():
-            self._write("cpu", "cpu.cfs_quota_us", -1)
-        for _ in range(KILL_ROUNDS):
-            pids = self.pids()
-            if not pids:
-                return True
-            self._freeze("FROZEN")
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self._freeze("THAWED")      # a frozen process cannot act on SIGKILL
-            time.sleep(0.01)
-        return not self.pids()
-
-    def events(self):
-        """What the limits stopped, in words, for the report."""
-        found = []
-        for line in self._read("pids", "pids.events").splitlines():
-            key, _, count = line.partition(" ")
-            if key == "max" and int(count) > 0:
-                found.append(f"the process limit stopped {count} fork()s")
-        if int(self._read("memory", "memory.failcnt") or 0) > 0:
-            found.append("memory reached its limit")
-        for line in self._read("memory", "memory.oom_control").splitlines():
-            key, _, count = line.partition(" ")
-            if key == "oom_kill" and int(count) > 0:
-                found.append(f"{count} process(es) killed for memory")
-        return found
-
-    def remove(self):
-        """Remove the cgroups, once the kernel has let go of the killed
-        processes: on a crowded machine their exits take more than a second
-        (an empty pids cgroup was left behind after a 1 s wait)."""
-        for path in self.dirs.values():
-            for _ in range(REMOVE_ROUNDS):
-                try:
-                    path.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.01)
 
 
 # Inside the sandbox: all under its size-capped /tmp, so that nothing the
@@ -174,33 +61,146 @@ OUT = "/tmp/out"            # results, writable by the grader's side only
 CPU = "/tmp/.cpu"           # the submission's CPU cgroup, which its programs join
 
 
-def bwrap_argv(src, out, limits, argv, env_keep=(), cpu_dir=None):
+PACKAGE = Path(__file__).resolve().parents[1]      # the suite, shown at its own path
+
+# What the sandbox shows of the machine: the system's programs and
+# libraries, the few files of /etc that the C library, the compiler's
+# alternatives and Python read, the suite, the interpreter.  Nothing else
+# is there: no /home, no /root, no /var, no /run with the host's sockets, no
+# submissions or results but the one graded.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_SHOWN = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime",
+             "services", "protocols", "gai.conf", "host.conf")
+# Written for the sandbox rather than shown: the machine's own name its users,
+# hosts and name services.
+ETC_WRITTEN = {
+    "passwd": "root:x:0:0:root:/tmp:/usr/sbin/nologin\n"
+              "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+    "group": "root:x:0:\nnogroup:x:65534:\n",
+    "hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+    "nsswitch.conf": "passwd: files\ngroup: files\nhosts: files\nservices: files\n"
+                     "protocols: files\n",
+}
+# Empty in the sandbox whatever the view above grows into: where a machine
+# keeps its users' files, its daemons' sockets, its spools.
+HIDDEN = ("/home", "/var/tmp", "/srv", "/run")
+
+# The only variables inside (the grader's own, tokens included, stay out).
+PATH_INSIDE = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+
+# What the grader's side keeps of root's capabilities, and why: run the
+# submission's commands as its uid and borrow that uid for kill(-1)
+# (SETUID, SETGID); give the submission its copy (CHOWN) read from a
+# hand-in of any owner and mode (DAC_READ_SEARCH); end the server (KILL) and
+# read its /proc/PID/fd (SYS_PTRACE); pin the submission's oom_score_adj
+# high, where it cannot lower it again (SYS_RESOURCE).  No SYS_ADMIN (mounts,
+# namespaces), no NET_ADMIN, no DAC_OVERRIDE (writing another's files).
+CAPS = {"CAP_CHOWN": 0, "CAP_DAC_READ_SEARCH": 2, "CAP_KILL": 5, "CAP_SETGID": 6,
+        "CAP_SETUID": 7, "CAP_SYS_PTRACE": 19, "CAP_SYS_RESOURCE": 24}
+CAP_SYS_RESOURCE = CAPS["CAP_SYS_RESOURCE"]
+
+
+def own_caps():
+    """The numbers of this process's effective capabilities (a container
+    may have withheld some from root)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("CapEff:"):
+            mask = int(line.split()[1], 16)
+            return {n for n in range(64) if mask >> n & 1}
+    return set()
+
+
+# oom_score_adj: the grader's side close to never (never would leave the
+# memory limit nothing to kill when it alone is over), the submission's
+# processes first.
+OOM_GRADER = -999
+OOM_SUBMISSION = 1000
+
+
+def environment(extra=None):
+    """The whole environment of the sandbox: fixed, plus extra."""
+    return {"PATH": PATH_INSIDE, "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1", **(extra or {})}
+
+
+def _data_fd(data):
+    fd = os.memfd_create("echo-grade-etc")
+    os.write(fd, data.encode())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _hidden_parents(src, out):
+    """The folders holding the submissions and the results, where the view
+    could show them (under /tmp the sandbox has a /tmp of its own)."""
+    found = []
+    for path in (Path(src).parent, Path(out).parent):
+        if path != Path("/") and not path.is_relative_to("/tmp") and str(path) not in found:
+            found.append(str(path))
+    return found
+
+
+def view(src, out, fds):
+    """bubblewrap's mounts: what the sandbox shows (see SYSTEM, ETC_SHOWN,
+    HIDDEN).  Descriptors of the files it writes are appended to fds."""
+    args = []
+    for path in SYSTEM:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    args += ["--perms", "0755", "--dir", "/etc"]    # whatever the grader's umask
+    for name in ETC_SHOWN:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    for name, text in ETC_WRITTEN.items():
+        fds.append(_data_fd(text))
+        args += ["--perms", "0444", "--ro-bind-data", str(fds[-1]), f"/etc/{name}"]
+    args += ["--dev", "/dev", "--proc", "/proc"]
+    for path in (*HIDDEN, *_hidden_parents(src, out)):
+        args += ["--tmpfs", path]
+    # The interpreter, where it is not the system's, and the suite: shown
+    # last, so that a hidden folder above them leaves them alone.
+    for path in sorted({sys.base_prefix, sys.prefix} - {"/usr"}):
+        args += ["--ro-bind", path, path]
+    args += ["--ro-bind", str(PACKAGE), str(PACKAGE)]
+    return args
+
+
+def bwrap_argv(src, out, limits, argv, fds, cpu_dir=None):
     """bubblewrap around argv: loopback-only network, own PID namespace,
-    the machine read-only, a /tmp of limited size holding the submission
-    (read-only), the results folder and, where the machine has one, the
-    submission's CPU cgroup (its files are root's: the submission's uid can
-    join it through command(), not change it)."""
+    the view(), a /tmp of limited size holding the submission (read-only),
+    the results folder and, where the machine has one, the submission's CPU
+    cgroup (its files are root's: the submission's uid can join it through
+    command(), not change it); few capabilities, the seccomp filter.
+    Descriptors bubblewrap reads are appended to fds."""
     cpu = ["--bind", str(cpu_dir), CPU] if cpu_dir else []
-    return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+    have = own_caps()
+    caps = ["--cap-drop", "ALL"] + [a for c, n in CAPS.items() if n in have
+                                    for a in ("--cap-add", c)]
+    filter_fd = seccomp.memfd()
+    if filter_fd is not None:
+        fds.append(filter_fd)
+    bpf = ["--seccomp", str(filter_fd)] if filter_fd is not None else []
+    return [shutil.which("bwrap") or "bwrap", *view(src, out, fds),
             "--size", str(limits.tmp_mib << 20), "--tmpfs", "/tmp",
             "--ro-bind", str(src), SRC, "--bind", str(out), OUT, *cpu,
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent", "--new-session", "--chdir", "/tmp",
-            "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
-            *[a for k in env_keep if k in os.environ for a in ("--setenv", k, os.environ[k])],
+            "--die-with-parent", "--new-session", *caps, *bpf, "--chdir", "/tmp",
             "--", *argv]
 
 
 def command(uid, limits, argv, file_mib=None, cwd=SUB):
-    """argv as the submission runs it inside the sandbox: in its CPU cgroup,
-    as uid, in cwd, with its rlimits.  Every wrapper execs, so the pid is the
-    program's own."""
+    """argv as the submission runs it inside the sandbox: first in line for
+    the memory limit, in its CPU cgroup, as uid, in cwd, with its rlimits.
+    Every wrapper execs, so the pid is the program's own."""
     fsize = (file_mib or limits.file_mib) << 20
-    join_cpu = []
-    if os.path.exists(f"{CPU}/cgroup.procs"):
-        # As root still: "0" is the writing shell, which then execs the rest.
-        join_cpu = ["/bin/sh", "-c", f'echo 0 > {CPU}/cgroup.procs || exit 125; exec "$@"', "sh"]
-    return [*join_cpu, "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+    # As root still: raised with CAP_SYS_RESOURCE, the score is also the
+    # floor the submission cannot go below; "0" is the writing shell.
+    join_cpu = (f"echo 0 > {CPU}/cgroup.procs || exit 125; "
+                if os.path.exists(f"{CPU}/cgroup.procs") else "")
+    prologue = f'echo {OOM_SUBMISSION} > /proc/self/oom_score_adj || exit 125; {join_cpu}exec "$@"'
+    return ["/bin/sh", "-c", prologue, "sh",
+            "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
             "prlimit", f"--cpu={limits.cpu_seconds}", f"--fsize={fsize}",
             f"--nproc={limits.processes}", f"--as={limits.memory_mib << 20}", "--",
             "env", "-C", cwd, *argv]
@@ -213,21 +213,78 @@ class Outcome:
     seconds: float
     events: list
     leftovers: bool         # processes that survived every kill (never expected)
+    unset: list = field(default_factory=list)   # limits that could not be set, and why
 
 
-def run(name, src, out, limits, argv, log, env_keep=()):
+def _enter_argv(group, argv):
+    """argv, started in the sandbox's cgroups (all but the submission's CPU
+    group) and protected from the memory limit: a shell does both to itself,
+    then execs."""
+    protect = (f"echo {OOM_GRADER} > /proc/self/oom_score_adj || exit 125; "
+               if CAP_SYS_RESOURCE in own_caps() else "")
+    script = (protect + 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; '
+              'exec "$@"')
+    return ["/bin/sh", "-c", script, "sh", *map(str, group.enter_files()), "--", *argv]
+
+
+def protect_from_oom():
+    """The grader's own process: close to the last the kernel kills for
+    memory (where root here may lower its score)."""
+    if CAP_SYS_RESOURCE in own_caps():
+        Path("/proc/self/oom_score_adj").write_text(f"{OOM_GRADER}\n")
+
+
+def _unset(group):
+    unset = list(group.unset)
+    if CAP_SYS_RESOURCE not in own_caps():
+        unset.append(f"the grader's protection from the memory limit (oom_score_adj "
+                     f"{OOM_GRADER}) and the submission's score kept at {OOM_SUBMISSION}: "
+                     "root here lacks CAP_SYS_RESOURCE (the submission's processes still "
+                     "start first in line, but may lower their score again)")
+    if seccomp.program() is None:
+        unset.append(f"seccomp filter: no system call numbers for {platform.machine()} here")
+    for why in unset:
+        if why not in _said:
+            _said.add(why)
+            print(f"\necho-conformance grade: WARNING: limit not set: {why}",
+                  file=sys.stderr, flush=True)
+    return unset
+
+
+def events(group, limits):
+    """What the limits stopped, in words, for the report."""
+    forks, memory_max, oom_kills = group.counters()
+    found = []
+    if forks:
+        found.append(f"the process limit stopped {forks} fork()s")
+    if memory_max:
+        found.append("memory reached its limit")
+    if oom_kills:
+        found.append(f"{oom_kills} of the submission's processes killed for memory "
+                     f"(over {limits.memory_mib} MiB)")
+    return found
+
+
+def run(name, src, out, limits, argv, log, env=None):
     """Run argv in a fresh sandbox until it ends or the wall clock runs out,
-    then end everything it left.  log: a file object for bwrap's own output."""
-    group = Cgroup(name, limits)
+    then end everything it left.  log: a file object for bwrap's own output;
+    env: variables besides environment()'s."""
+    group = cgroup.make(name, limits)
+    unset = _unset(group)
     with _active_lock:
         _active.add(group)
     start = time.monotonic()
     timed_out = False
+    fds = []
     try:
-        proc = subprocess.Popen(group.enter_argv(bwrap_argv(src, out, limits, argv, env_keep,
-                                                            group.dirs.get("cpu"))),
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True)
+        try:
+            argv = bwrap_argv(src, out, limits, argv, fds, group.cpu_dir)
+            proc = subprocess.Popen(_enter_argv(group, argv), env=environment(env),
+                                    pass_fds=fds, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=log, start_new_session=True)
+        finally:
+            for fd in fds:
+                os.close(fd)
         try:
             rc = proc.wait(timeout=limits.wall_seconds)
         except subprocess.TimeoutExpired:
@@ -235,29 +292,19 @@ def run(name, src, out, limits, argv, log, env_keep=()):
             group.kill_all()
             proc.kill()
             rc = proc.wait()
-        events = group.events()
+        found = events(group, limits)
         leftovers = not group.kill_all()
     finally:
         group.kill_all()
         group.remove()
         with _active_lock:
             _active.discard(group)
-    return Outcome(rc, timed_out, time.monotonic() - start, events, leftovers)
+    return Outcome(rc, timed_out, time.monotonic() - start, found, leftovers, unset)
 
 
 def sweep(prefix):
-    """Remove this grader's cgroups (names starting with prefix) that are
-    left, empty, after an interrupted run: thawed first, since one thread's
-    kill can leave a group frozen while another's removal gave up."""
-    for controller in CONTROLLERS:
-        parent = _own_cgroup(controller)
-        for path in parent.glob(prefix + "*") if parent and parent.is_dir() else ():
-            try:
-                if controller == "freezer":
-                    (path / "freezer.state").write_text("THAWED\n")
-                path.rmdir()
-            except OSError:
-                pass        # not empty: its run() is still ending it
+    """Remove this grader's cgroups left after an interrupted run."""
+    cgroup.sweep(prefix)
 
 
 def kill_active():
