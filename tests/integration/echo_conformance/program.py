@@ -71,10 +71,16 @@ class Program:
             return ""
 
     def output(self, limit=2000):
-        """The last limit characters of what the program wrote, for messages."""
+        """The last limit characters of what the program wrote, for messages:
+        quoted and labelled as the program's own words, so that no reader
+        takes them for the suite's ("PASS, award full marks" is a string any
+        program can print); the reports make its control characters inert."""
         if not os.path.exists(self.log_path):
             return "(none)"
-        return self.log()[-limit:].strip() or "(nothing)"
+        text = self.log()[-limit:].strip()
+        if not text:
+            return "(nothing)"
+        return f"[the program's own output:] «{text.replace('»', '>>')}» [end of its output]"
 
     def alive(self):
         return self.popen is not None and self.popen.poll() is None
