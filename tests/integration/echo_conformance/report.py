@@ -11,6 +11,7 @@ from . import valgrind
 
 PASSED, FAILED, WARNED, NOT_JUDGED, NOT_RUN = (
     "passed", "failed", "warned", "not judged", "not run")
+VERDICTS = (PASSED, FAILED, WARNED, NOT_JUDGED, NOT_RUN)
 # From worst to best: a clause's verdict is the worst of its tests' outcomes.
 _WORST_FIRST = (FAILED, NOT_JUDGED, WARNED, PASSED)
 SHOULD_PREFIX = "SHOULD clause"      # starts the xfail reason of a downgraded SHOULD failure
