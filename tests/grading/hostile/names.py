@@ -1,6 +1,7 @@
 """Hostile submission names: each a folder name a student can hand in (an
 archive, a git checkout, a classroom export keeps it), with what it attacks
-where the grader shows names.  test_grade.py grades a class of them."""
+where the grader shows names.  test_grade.py grades a class of them.  No
+name holds a "/", which no folder name can."""
 
 # (folder name as bytes, what it attacks)
 NAMES = [
@@ -9,7 +10,7 @@ NAMES = [
     (b"results.csv", "the gradebook's own name"),
     (b"javascript:alert(document.domain)", "a live link on the page"),
     (b"a#b?c=d", "a fragment and a query that cut the log links short"),
-    (b'=HYPERLINK("https://grader.invalid/","open")', "a formula in results.csv"),
+    (b'=HYPERLINK("mailto:x@grader.invalid","open")', "a formula in results.csv"),
     (b"+1-1", "a formula in results.csv, by its other first characters"),
     (b"\x1b]0;pwned\x07\x1b[2Jescapes", "terminal escapes on the grader's terminal"),
     (b"\xe2\x80\xaegnp.exe", "a right-to-left override that reverses what follows"),

@@ -3,15 +3,17 @@
  * grader's words: a server that listens, writes a fake verdict on stderr
  * wrapped in terminal escapes (clear the screen, retitle the window, a
  * hidden hyperlink, a carriage return over the line before) and a
- * right-to-left override, then ends at its first client.  The suite quotes
- * a dead server's output in its reasons: they must show this text as the
- * program's own, with every control and bidi character made inert, in
- * conformance.json, results.json and the page's hovers alike.
+ * right-to-left override, then stops listening at its first client,
+ * echoes it, and ends once it has gone (so that no test waits long).  The suite quotes a dead server's output in
+ * its reasons: they must show this text as the program's own, with every
+ * control and bidi character made inert, in conformance.json, results.json
+ * and the page's hovers alike.
  */
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "echo.h"
 #include "plumbing.h"
 
 static const char forged[] =
@@ -24,11 +26,15 @@ int
 main(int argc, char **argv)
 {
 	int lfd = listen_from_args(argc, argv);
+	int connfd;
 	ssize_t n;
 
 	n = write(STDERR_FILENO, forged, strlen(forged));
 	if (n < 0)
 		die("write");
-	(void)accept_or_die(lfd);
-	return 3;		/* gone at the first client, with the forgery in its log */
+	connfd = accept_or_die(lfd);
+	if (close(lfd) < 0)
+		die("close");
+	(void)str_echo(connfd, NULL);
+	return 3;		/* gone after its first client, the forgery in its log */
 }
