@@ -99,6 +99,36 @@ def test_a_run_killed_outright_leaves_a_report_that_says_so(runs, tmp_path):
     assert doc["completed"] is False and doc["conforming"] is False, doc
 
 
+def children(pid):
+    """Pids of the processes whose parent is pid."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue        # gone meanwhile
+        if stat and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_run_that_lost_a_worker_is_not_completed(runs, tmp_path):
+    # An xdist worker killed midway (the OOM killer, a stray kill): the test
+    # it ran is lost, and the run must say so rather than conform without it.
+    report = tmp_path / "conformance.json"
+    run = start_suite(program("echo-server"), report, "-n", "2")
+    runs.append(run)
+    wait_for_first_clause(run)
+    workers = children(run.pid)
+    assert workers, "the run has no xdist worker"
+    os.kill(workers[0], signal.SIGKILL)
+    status, out = finish(run)
+    doc = json.loads(report.read_text())
+    assert status != 0, out[-2000:]
+    assert doc["completed"] is False and doc["conforming"] is False, doc["summary"]
+    assert "crashed" in doc["incomplete_reason"], doc["incomplete_reason"]
+
+
 def test_a_run_stopped_at_its_first_failure_is_not_completed(runs, tmp_path):
     # -x stops the run once S-ECHO-2 fails: S-LIFE-1, selected, never runs,
     # and the report must not count it as judged.
