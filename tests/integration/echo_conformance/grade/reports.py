@@ -191,7 +191,8 @@ def page(docs, ids, config):
 <html lang="en"><head><meta charset="utf-8"><title>Echo conformance: class results</title>
 <style>{STYLE}</style></head><body>
 <h1>Echo conformance: {len(docs)} submissions</h1>
-<p>{legend}. Hover or click a cell for its reason.</p>
+<p>{legend}. Hover or click a cell for its reason. Whatever a program wrote follows
+"[the program's own output:]" in «», its control characters written as escapes.</p>
 <h2>Scores (out of {total:g})</h2>
 {_histogram(scores, total)}
 <h2>Clauses</h2>
