@@ -314,7 +314,8 @@ class ClauseReport:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error):
         if error:
-            self.crashes.append(f"worker {node.gateway.id} crashed ({' '.join(str(error).split())})")
+            why = " ".join(str(error).split())
+            self.crashes.append(f"worker {node.gateway.id} crashed ({why})")
 
     def pytest_runtest_logreport(self, report):
         self.recorder.add(report)

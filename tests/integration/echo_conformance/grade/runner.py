@@ -105,6 +105,10 @@ def _option_value(args, option):
     return value
 
 
+def _given(args, option):
+    return any(arg == option or arg.startswith(option + "=") for arg in args)
+
+
 def graded_clauses(config):
     """The clause ids every submission is graded on, from the config alone,
     so that every submission has the same maximum score: the clauses of the
@@ -116,8 +120,7 @@ def graded_clauses(config):
     wanted = {c.strip().upper() for c in only.split(",")} if only else None
     return {cid for cid, clause in spec.load().items()
             if clause.side in config.sides
-            and (cid not in ASKED_FOR or any(a == ASKED_FOR[cid] or a.startswith(ASKED_FOR[cid] + "=")
-                                             for a in args))
+            and (cid not in ASKED_FOR or _given(args, ASKED_FOR[cid]))
             and (wanted is None or cid in wanted)}
 
 
