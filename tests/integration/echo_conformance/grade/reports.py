@@ -65,7 +65,7 @@ def write_class(docs, out, config):
         for doc in docs:
             score, total = points(doc, config)
             verdict = {c["id"]: c["verdict"] for c in doc["clauses"]}
-            w.writerow([csv_text(doc["submission"]), score, total, _build_state(doc),
+            w.writerow([csv_text(report.clean(doc["submission"])), score, total, _build_state(doc),
                         *[verdict.get(i, report.NOT_RUN) for i in ids]])
     (out / "index.html").write_text(page(docs, ids, config), encoding="utf-8")
 
@@ -170,7 +170,7 @@ def page(docs, ids, config):
         score, total = points(doc, config)
         scores.append(score)
         verdict = {c["id"]: c for c in doc["clauses"]}
-        name = doc["submission"]
+        name = report.clean(doc["submission"])     # inert already, unless graded by an older grader
         logs = " ".join(f'<a href="{e(href(name, f))}">{f.split(".")[0]}</a>' for f in LOG_FILES)
         notes = "; ".join(doc["grading"]["limits_hit"]
                           + (["wall clock ran out"] if doc["grading"]["timed_out"] else []))

@@ -273,7 +273,7 @@ class Progress:
             if not build.get("ok", True):
                 self.failed_builds += 1
             if not self.tty:
-                self.stream.write(f"[{self.done}/{self.total}] {doc['submission']}: "
+                self.stream.write(f"[{self.done}/{self.total}] {report.clean(doc['submission'])}: "
                                   f"{'resumed, ' if skipped else ''}{score_line(doc)}\n")
                 self.stream.flush()
             self._draw()
