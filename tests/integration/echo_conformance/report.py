@@ -2,12 +2,12 @@
 for the terminal, as JSON and as Markdown."""
 
 import json
-import unicodedata
 from dataclasses import dataclass, field
 
 import pytest
 
 from . import valgrind
+from .program import clean
 
 PASSED, FAILED, WARNED, NOT_JUDGED, NOT_RUN = (
     "passed", "failed", "warned", "not judged", "not run")
@@ -32,21 +32,6 @@ class Verdict:
     verdict: str
     results: list = field(default_factory=list)
     reason: str = ""
-
-
-# Unicode categories that must never reach a terminal or a page verbatim:
-# controls (terminal escapes, carriage returns that overwrite a line),
-# format characters (the bidi overrides that reorder what staff read,
-# invisible joiners), line and paragraph separators, lone surrogates.
-_UNSAFE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
-
-
-def clean(text):
-    """text with every unsafe character written as its Python escape
-    (ESC as \\x1b, RIGHT-TO-LEFT OVERRIDE as \\u202e): visible, inert, and
-    still telling that something was there."""
-    return "".join(ascii(ch)[1:-1] if unicodedata.category(ch) in _UNSAFE else ch
-                   for ch in text)
 
 
 def plain_reason(excinfo):
