@@ -3,7 +3,8 @@
 # fails, runs with xdist workers, or is interrupted by Ctrl-C or SIGTERM;
 # and that `pytest -p echo_conformance` runs it from another project's folder.
 # A run the program cannot break: it starts in a session of its own, and a
-# run interrupted, killed or stopped early is reported not completed.
+# run interrupted, killed or stopped early is reported not completed; a
+# program's output reaches its reports labelled and inert.
 #
 #   make suite-selftest     about 1 to 3 minutes
 
