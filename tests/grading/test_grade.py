@@ -367,3 +367,16 @@ def test_the_histogram_labels_its_bins_and_its_axis(hostile_class):
     labels = re.findall(r"<figcaption>([^<]*)</figcaption>", histogram)
     assert labels[0] == "0\u20139%" and labels[-1] == "90\u2013100%" and len(labels) == 10
     assert "number of submissions" in histogram and "% of the maximum" in histogram
+
+
+def test_a_suite_report_that_is_not_the_suites_fails_every_graded_clause(tmp_path):
+    # Whatever lands in suite.json, one submission's report cannot stop the
+    # grader for the class: what is not the suite's report counts as none.
+    from echo_conformance.grade import runner, sandbox
+    (tmp_path / "inside.json").write_text(json.dumps(
+        {"build": {"ok": True}, "sides": {"server": {"ok": True}}, "suite": {"exit": 0}}))
+    (tmp_path / "suite.json").write_text(json.dumps({"clauses": ["S-ECHO-1", 7]}))
+    doc = runner.write_reports("odd", tmp_path, _config(),
+                               sandbox.Outcome(0, False, 1.0, [], False))
+    graded = [c for c in doc["clauses"] if c["verdict"] != "not run"]
+    assert graded and all(c["verdict"] == "failed" for c in graded)

@@ -143,7 +143,7 @@ def _verdicts(config, inside, suite_json, outcome):
     not (whatever stopped it: the build, the probe, a suite that ended
     early or left the clause out); any other clause is not run, for every
     submission alike."""
-    ran = {c.get("id"): c for c in suite_json.get("clauses", [])} if suite_json else {}
+    ran = {c.get("id"): c for c in (suite_json or {}).get("clauses", []) if isinstance(c, dict)}
     why_not = ""
     if outcome.timed_out:
         why_not = f"the sandbox's wall clock ({_wall(config):.0f} s) ran out"
@@ -201,6 +201,8 @@ def write_reports(name, out, config, outcome):
     left in out and how the sandbox ended; returns the first."""
     inside = _read_json(out / "inside.json")
     suite_json = _read_json(out / "suite.json")
+    if not isinstance(suite_json, dict) or not isinstance(suite_json.get("clauses", []), list):
+        suite_json = None       # not the suite's report: as if it had written none
     clauses = _verdicts(config, inside, suite_json, outcome)
     grading = {"seconds": round(outcome.seconds, 1), "timed_out": outcome.timed_out,
                "limits_hit": outcome.events, "processes_left": outcome.leftovers,
