@@ -2,9 +2,13 @@
 # leaves nothing of the program under test running, whether it passes,
 # fails, runs with xdist workers, or is interrupted by Ctrl-C or SIGTERM;
 # and that `pytest -p echo_conformance` runs it from another project's folder.
+# A run the program cannot break: it starts in a session of its own, and a
+# run interrupted, killed or stopped early is reported not completed; a
+# program's output reaches its reports labelled and inert.
 #
 #   make suite-selftest   the suite's own tests (about 1 to 3 minutes)
 
 .PHONY: suite-selftest
-suite-selftest: $(PROGS) $(B)/mutants/double-fork-immortal $(B)/mutants/nul-truncates
+suite-selftest: $(PROGS) $(B)/mutants/double-fork-immortal $(B)/mutants/nul-truncates \
+                $(B)/mutants/group-term-server
 	BUILD=$(B) $(PYTHON) -m pytest -p no:cacheprovider -q tests/suite

@@ -52,3 +52,11 @@ def test_time_left_is_unknown_while_only_resumed_ones_are_done():
     for name in "abc":
         p.finished(graded(name), skipped=True)
     assert p._eta() == "?"
+
+
+def test_a_name_reaches_the_terminal_with_its_escapes_made_inert():
+    # A results folder graded by an older grader keeps its raw name in
+    # conformance.json; resumed, it must not clear the screen or retitle it.
+    out = io.StringIO()
+    Progress(1, out).finished(graded("\x1b]0;pwned\x07\x1b[2J\u202eevil"), skipped=True)
+    assert out.getvalue() == "[1/1] \\x1b]0;pwned\\x07\\x1b[2J\\u202eevil: resumed, 1 passed\n"

@@ -322,7 +322,30 @@ class ClauseReport:
         self.settings = config.conformance_settings
         self.recorder = report.Recorder(CLAUSES)
         self.verdicts = []
-        self.complete = True
+        self.ended = ""             # why the run did not complete; "" when it did
+        self.selected = set()       # clause ids of the tests selected to run
+        self.interrupted = None     # what interrupted the run, once something did
+        self.crashes = []           # xdist workers that died
+
+    def pytest_sessionstart(self, session):
+        # Until the run reports, its JSON says it has not: a run killed
+        # outright (SIGKILL, or a signal it does not handle) leaves that
+        # behind, never an earlier run's verdict or a missing file.
+        self._write_json(report.unfinished_json(self.settings))
+
+    def _write_json(self, text):
+        if path := self.config.option.conformance_json:
+            Path(path).write_text(text, encoding="utf-8")
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        # Ctrl-C, or SIGTERM/SIGHUP turned into one (budget.terminate_as_interrupt).
+        self.interrupted = str(excinfo.value) or "Ctrl-C"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        if error:
+            why = " ".join(str(error).split())
+            self.crashes.append(f"worker {node.gateway.id} crashed ({why})")
 
     def pytest_runtest_logreport(self, report):
         self.recorder.add(report)
@@ -345,6 +368,7 @@ class ClauseReport:
         for nodeid in nodeids:
             if cid := _TEST_CLAUSE.get(nodeid.split("::")[-1].split("[")[0]):
                 self.pending.setdefault(cid, set()).add(nodeid)
+        self.selected = set(self.pending)
 
     def _progress(self, nodeid):
         cid = _TEST_CLAUSE.get(nodeid.split("::")[-1].split("[")[0])
@@ -361,23 +385,41 @@ class ClauseReport:
             self.recorder.extra.update(report.valgrind_verdicts(
                 CLAUSES, self.settings.valgrind_dir, self.settings.strict))
         verdicts = self.recorder.verdicts()
+        self.ended = self._why_incomplete(session, verdicts)
+        self._write_json(report.to_json(verdicts, self.settings, self.ended))
         if all(v.verdict == report.NOT_RUN for v in verdicts):
             return
         self.verdicts = verdicts
-        self.complete = session.exitstatus != pytest.ExitCode.INTERRUPTED
-        if path := self.config.option.conformance_json:
-            Path(path).write_text(report.to_json(verdicts, self.settings), encoding="utf-8")
         if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
             with open(summary, "a", encoding="utf-8") as f:
-                f.write(report.markdown(verdicts, self.settings))
-        if not report.conforming(verdicts, self.settings.strict) and session.exitstatus == 0:
-            session.exitstatus = 1      # a failed valgrind verdict under --strict
+                f.write(report.markdown(verdicts, self.settings, self.ended))
+        if not report.conforming(verdicts, self.settings.strict, self.ended) \
+                and session.exitstatus == 0:
+            session.exitstatus = 1      # a failed valgrind verdict under --strict, a lost clause
+
+    def _why_incomplete(self, session, verdicts):
+        """Why the run ended before judging all it was asked to, in words;
+        "" when it judged everything.  Such a run is never conforming."""
+        if self.interrupted is not None or session.exitstatus == pytest.ExitCode.INTERRUPTED:
+            return f"interrupted ({self.interrupted or 'by pytest'})"
+        if session.exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+            return "pytest stopped with an internal error"
+        if self.crashes:
+            return "; ".join(self.crashes)
+        missed = [v.clause.id for v in verdicts
+                  if v.verdict == report.NOT_RUN and v.clause.id in self.selected]
+        if missed:
+            return (f"{len(missed)} selected clause(s) never ran (the run stopped "
+                    f"early): {', '.join(missed)}")
+        if all(v.verdict == report.NOT_RUN for v in verdicts):
+            return "no clause was judged"
+        return ""
 
     def pytest_terminal_summary(self, terminalreporter):
         if not self.verdicts:
             return
         terminalreporter.section("conformance by clause (SPEC.md)")
-        for line in report.terminal_lines(self.verdicts, self.settings.strict, self.complete):
+        for line in report.terminal_lines(self.verdicts, self.settings.strict, self.ended):
             terminalreporter.line(line)
         if self.settings.valgrind_dir:
             terminalreporter.line(f"valgrind logs: {self.settings.valgrind_dir}")

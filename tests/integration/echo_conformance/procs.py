@@ -33,7 +33,13 @@ def _die_with_suite():
 
 
 def spawn(argv, **kwargs):
-    """Popen without a shell, so that the pid is the implementation's own."""
+    """Popen without a shell, so that the pid is the implementation's own,
+    in a session and process group of its own: whatever the program sends
+    to its group (kill(0, ...), as a server that leads its group ends its
+    children) or whatever a terminal sends to the suite's (Ctrl-C, a
+    hangup) reaches one side only.  The suite still ends the program's
+    whole tree, by pid, when it is done or interrupted."""
+    kwargs.setdefault("start_new_session", True)
     try:
         p = subprocess.Popen(argv, preexec_fn=_die_with_suite, **kwargs)
     except FileNotFoundError as e:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import unicodedata
 
 from . import procfs, procs
 
@@ -71,10 +72,16 @@ class Program:
             return ""
 
     def output(self, limit=2000):
-        """The last limit characters of what the program wrote, for messages."""
+        """The last limit characters of what the program wrote, for messages:
+        quoted and labelled as the program's own words, so that no reader
+        takes them for the suite's ("PASS, award full marks" is a string any
+        program can print); the reports make its control characters inert."""
         if not os.path.exists(self.log_path):
             return "(none)"
-        return self.log()[-limit:].strip() or "(nothing)"
+        text = clean(self.log()[-limit:].strip(), keep="\n\t")
+        if not text:
+            return "(nothing)"
+        return f"[the program's own output:] «{text.replace('»', '>>')}» [end of its output]"
 
     def alive(self):
         return self.popen is not None and self.popen.poll() is None
@@ -145,6 +152,21 @@ class Program:
         self.kill_family(timeout)
         if self._temp_log:
             self._temp_log.close()
+
+
+# Unicode categories that must never reach a terminal or a page verbatim:
+# controls (terminal escapes, carriage returns that overwrite a line),
+# format characters (the bidi overrides that reorder what staff read,
+# invisible joiners), line and paragraph separators, lone surrogates.
+_UNSAFE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def clean(text, keep=""):
+    """text with every unsafe character but those in keep written as its
+    Python escape (ESC as \\x1b, RIGHT-TO-LEFT OVERRIDE as \\u202e):
+    visible, inert, and still telling that something was there."""
+    return "".join(ascii(ch)[1:-1] if unicodedata.category(ch) in _UNSAFE and ch not in keep
+                   else ch for ch in text)
 
 
 def describe_status(status):

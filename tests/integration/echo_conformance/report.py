@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from . import valgrind
+from .program import clean
 
 PASSED, FAILED, WARNED, NOT_JUDGED, NOT_RUN = (
     "passed", "failed", "warned", "not judged", "not run")
+VERDICTS = (PASSED, FAILED, WARNED, NOT_JUDGED, NOT_RUN)
 # From worst to best: a clause's verdict is the worst of its tests' outcomes.
 _WORST_FIRST = (FAILED, NOT_JUDGED, WARNED, PASSED)
 SHOULD_PREFIX = "SHOULD clause"      # starts the xfail reason of a downgraded SHOULD failure
@@ -44,6 +46,12 @@ def plain_reason(excinfo):
     return " ".join(text.split())[:600]
 
 
+def one_line(text):
+    """A reason as reports show it: whitespace runs made one space, and
+    whatever a program wrote made harmless (clean())."""
+    return clean(" ".join(text.split()))
+
+
 class Recorder:
     """Collects test outcomes by clause, in the process that reports
     (the xdist controller, or the only process)."""
@@ -63,7 +71,7 @@ class Recorder:
         if previous and previous.outcome in (FAILED, WARNED):
             return          # a teardown after a failure adds nothing
         judged = props.get("judged") != "no"
-        reason = props.get("reason", "")
+        reason = one_line(props.get("reason", ""))
         if report.when == "setup" and (report.failed or report.skipped):
             reason = f"could not set up: {reason}"
         elif report.when == "teardown" and (report.failed or report.skipped):
@@ -96,10 +104,12 @@ class Recorder:
         return out
 
 
-def conforming(verdicts, strict):
+def conforming(verdicts, strict, ended=""):
+    """ended: why the run did not complete ("" when it did).  A run that
+    did not complete is never conforming, whatever it judged before."""
     bad = [v for v in verdicts if v.verdict in (FAILED, NOT_JUDGED)
            and (v.clause.level == "MUST" or strict)]
-    return not bad
+    return not bad and not ended
 
 
 # Valgrind logs (judged by echo_conformance/valgrind.py, which ci/ shares).
@@ -151,7 +161,7 @@ def progress_line(v):
     return f"{_MARK[v.verdict]}  {v.clause.id:<12} {v.clause.level:<6}  {v.clause.title}"
 
 
-def terminal_lines(verdicts, strict, complete=True):
+def terminal_lines(verdicts, strict, ended=""):
     lines = []
     for v in verdicts:
         if v.verdict == NOT_RUN:
@@ -162,20 +172,20 @@ def terminal_lines(verdicts, strict, complete=True):
             lines.append(f"      hint: {v.clause.hint}")
         elif v.verdict == NOT_JUDGED:
             lines.append(f"      not judged: {v.reason}")
-    lines.append(totals(verdicts, strict, complete))
+    lines.append(totals(verdicts, strict, ended))
     return lines
 
 
-def totals(verdicts, strict, complete=True):
+def totals(verdicts, strict, ended=""):
     count = {k: sum(1 for v in verdicts if v.verdict == k) for k in _MARK}
     must = sum(1 for v in verdicts if v.verdict == FAILED and v.clause.level == "MUST")
     head = (f"Clauses: {count[PASSED]} passed, {count[FAILED]} failed ({must} MUST), "
             f"{count[WARNED]} warned (SHOULD), {count[NOT_JUDGED]} not judged, "
             f"{count[NOT_RUN]} not run.")
+    if ended:
+        return f"{head} Verdict: NOT conforming, the run did not complete: {ended}"
     if not conforming(verdicts, strict):
         return f"{head} Verdict: NOT conforming"
-    if not complete:
-        return f"{head} Verdict: none, the run was interrupted"
     return f"{head} Verdict: conforming" + (" (strict)" if strict else "")
 
 
@@ -183,14 +193,18 @@ def tested_sides(verdicts):
     return {v.clause.side for v in verdicts if v.verdict != NOT_RUN}
 
 
-def to_json(verdicts, settings):
+def to_json(verdicts, settings, ended=""):
+    """The run's verdicts as JSON (the fields are described in
+    tests/integration/README.md).  ended: as for conforming()."""
     sides = tested_sides(verdicts)
     return json.dumps({
         "server_cmd": settings.server_cmd if "server" in sides else None,
         "client_cmd": settings.client_cmd if "client" in sides else None,
         "strict": settings.strict,
-        "conforming": conforming(verdicts, settings.strict),
-        "summary": totals(verdicts, settings.strict),
+        "completed": not ended,
+        "incomplete_reason": ended,
+        "conforming": conforming(verdicts, settings.strict, ended),
+        "summary": totals(verdicts, settings.strict, ended),
         "clauses": [{
             "id": v.clause.id, "level": v.clause.level, "title": v.clause.title,
             "verdict": v.verdict, "reason": v.reason,
@@ -201,14 +215,24 @@ def to_json(verdicts, settings):
     }, indent=2)
 
 
-def markdown(verdicts, settings):
+def unfinished_json(settings):
+    """What the JSON file says while the run is under way, and stays saying
+    if the run is killed outright: never a stale verdict of an earlier run."""
+    why = "the run has not finished (it is under way, or was killed before it could report)"
+    return json.dumps({"server_cmd": settings.server_cmd, "client_cmd": settings.client_cmd,
+                       "strict": settings.strict, "completed": False,
+                       "incomplete_reason": why, "conforming": False,
+                       "summary": f"Verdict: NOT conforming, {why}", "clauses": []}, indent=2)
+
+
+def markdown(verdicts, settings, ended=""):
     sides = tested_sides(verdicts)
     rows = ["## Echo conformance", ""]
     if "server" in sides:
         rows.append(f"Server: `{settings.server_cmd}`  ")
     if "client" in sides:
         rows.append(f"Client: `{settings.client_cmd}`")
-    rows += ["", f"**{totals(verdicts, settings.strict)}**", "",
+    rows += ["", f"**{totals(verdicts, settings.strict, ended)}**", "",
             "| | Clause | Level | Title | Why / hint |", "|---|---|---|---|---|"]
     icon = {PASSED: "✅", FAILED: "❌", WARNED: "⚠️", NOT_JUDGED: "❔"}
     for v in verdicts:

@@ -168,4 +168,4 @@ def read_report(path):
 def clauses(doc):
     """A report's clauses by id (none when there is no report), each with
     its verdict (report.PASSED ... NOT_RUN), reason, hint and tests."""
-    return {c["id"]: c for c in (doc or {}).get("clauses", [])}
+    return {c.get("id"): c for c in (doc or {}).get("clauses", []) if isinstance(c, dict)}

@@ -5,6 +5,7 @@ the network (styles and script inline, data embedded)."""
 import csv
 import html
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import report
 
@@ -25,10 +26,12 @@ def points(doc, config):
 
 
 def _why(clause):
+    """A clause's reason and hint, made inert again (report.one_line): the
+    reports show nothing a program wrote as it wrote it."""
     why = clause["reason"] or ""
     if clause.get("hint"):
         why += f" (usual cause: {clause['hint']})"
-    return why
+    return report.one_line(why)
 
 
 def gradescope(doc, config):
@@ -62,9 +65,27 @@ def write_class(docs, out, config):
         for doc in docs:
             score, total = points(doc, config)
             verdict = {c["id"]: c["verdict"] for c in doc["clauses"]}
-            w.writerow([doc["submission"], score, total, _build_state(doc),
+            w.writerow([csv_text(report.clean(doc["submission"])), score, total, _build_state(doc),
                         *[verdict.get(i, report.NOT_RUN) for i in ids]])
     (out / "index.html").write_text(page(docs, ids, config), encoding="utf-8")
+
+
+# What a spreadsheet takes for the start of a formula (=HYPERLINK(...), +cmd,
+# -2+3, @SUM) when it opens a CSV file.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text):
+    """text for a CSV cell that a spreadsheet shows as text, never runs:
+    a leading apostrophe where it would start a formula (OWASP's advice)."""
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def href(name, file):
+    """A relative link to file in a submission's results folder: the name
+    percent-encoded whole, so that a "javascript:" name stays a path and
+    "#" or "?" stay part of it."""
+    return f"./{quote(name, safe='')}/{quote(file)}"
 
 
 def _clause_ids(docs):
@@ -97,8 +118,11 @@ td.v { color: #fff; cursor: pointer; min-width: 1.2em; }
 td.name { text-align: left; white-space: nowrap; }
 #detail { position: sticky; bottom: 0; background: #fffde7; border: 1px solid #ccc;
           padding: .5em; min-height: 2em; white-space: pre-wrap; }
-.hist { display: flex; align-items: flex-end; gap: 2px; height: 120px; }
-.hist div { background: #1565c0; width: 24px; color: #fff; font-size: 10px; }
+.hist { display: flex; align-items: flex-end; gap: 4px; }
+.hist figure { margin: 0; display: flex; flex-direction: column; align-items: center;
+               justify-content: flex-end; height: 150px; width: 48px; font-size: 11px; }
+.hist .bar { background: #1565c0; width: 100%; }
+.hist figcaption { white-space: nowrap; }
 """
 
 # Marks the body once the script has run, so that a headless browser's
@@ -113,16 +137,29 @@ document.querySelectorAll('td.v').forEach(function (cell) {
 """
 
 
+def _bin_label(i, bins):
+    """The range of scores bin i holds, in % of the maximum: "0-9" ... "90-100"
+    (the last bin holds the full marks too)."""
+    low, high = i * 100 // bins, (i + 1) * 100 // bins
+    return f"{low}–{high}" if i == bins - 1 else f"{low}–{high - 1}"
+
+
 def _histogram(scores, total, bins=10):
+    """Submissions by score: per bin its count above the bar and its range
+    below, on an axis that says what both are."""
     counts = [0] * bins
     for s in scores:
         counts[min(int(s / total * bins), bins - 1) if total else 0] += 1
     top = max(counts) or 1
     bars = "".join(
-        f'<div style="height:{max(4, 100 * n // top)}%" '
-        f'title="{i * 100 // bins}-{(i + 1) * 100 // bins}%: {n}">{n}</div>'
+        f'<figure data-bin="{_bin_label(i, bins)}"><span class="count">{n}</span>'
+        f'<div class="bar" style="height:{max(2, 100 * n // top)}px"></div>'
+        f'<figcaption>{_bin_label(i, bins)}%</figcaption></figure>'
         for i, n in enumerate(counts))
-    return f'<div class="hist" id="histogram">{bars}</div>'
+    return (f'<div class="hist" id="histogram" role="img" aria-label="number of submissions '
+            f'by score">{bars}</div>'
+            f'<p class="axis">Each bar: the number of submissions (above it) whose score '
+            f'is in the range below it, in % of the maximum of {total:g} points.</p>')
 
 
 def page(docs, ids, config):
@@ -133,8 +170,8 @@ def page(docs, ids, config):
         score, total = points(doc, config)
         scores.append(score)
         verdict = {c["id"]: c for c in doc["clauses"]}
-        name = doc["submission"]
-        logs = " ".join(f'<a href="{e(name)}/{f}">{f.split(".")[0]}</a>' for f in LOG_FILES)
+        name = report.clean(doc["submission"])     # inert already, unless graded by an older grader
+        logs = " ".join(f'<a href="{e(href(name, f))}">{f.split(".")[0]}</a>' for f in LOG_FILES)
         notes = "; ".join(doc["grading"]["limits_hit"]
                           + (["wall clock ran out"] if doc["grading"]["timed_out"] else []))
         cells = []
@@ -146,7 +183,7 @@ def page(docs, ids, config):
                          f'{COLOURS[v]}" title="{e(title)}">{MARKS[v]}</td>')
         rows.append(f'<tr data-submission="{e(name)}"><td class="name">{e(name)}</td>'
                     f'<td>{score:g}</td><td>{e(_build_state(doc))}</td>'
-                    f'<td>{logs} <a href="{e(name)}/conformance.json">json</a></td>'
+                    f'<td>{logs} <a href="{e(href(name, "conformance.json"))}">json</a></td>'
                     f'<td>{e(notes)}</td>{"".join(cells)}</tr>')
     legend = " ".join(f'<span style="background:{COLOURS[v]};color:#fff;padding:0 4px">'
                       f'{MARKS[v]} {v}</span>' for v in COLOURS)
@@ -154,7 +191,8 @@ def page(docs, ids, config):
 <html lang="en"><head><meta charset="utf-8"><title>Echo conformance: class results</title>
 <style>{STYLE}</style></head><body>
 <h1>Echo conformance: {len(docs)} submissions</h1>
-<p>{legend}. Hover or click a cell for its reason.</p>
+<p>{legend}. Hover or click a cell for its reason. Whatever a program wrote follows
+"[the program's own output:]" in «», its control characters written as escapes.</p>
 <h2>Scores (out of {total:g})</h2>
 {_histogram(scores, total)}
 <h2>Clauses</h2>

@@ -60,9 +60,55 @@ def allocate_uids(lock_dir=LOCK_DIR):
                      f"graders running now ({lock_dir})")
 
 
-def submissions(folder):
-    return sorted(p for p in Path(folder).iterdir()
-                  if p.is_dir() and not p.name.startswith("."))
+# Names of the class's own reports in the results folder: no submission's
+# results folder may take one.
+CLASS_FILES = ("index.html", "results.csv")
+NAME_BYTES = 200           # a results folder's name, well inside NAME_MAX once escaped
+
+
+@dataclasses.dataclass(frozen=True)
+class Submission:
+    src: Path       # its folder, as found
+    name: str       # as every report shows it, and its results folder's name
+
+
+def shown_name(raw):
+    """A folder's name as the reports show it: its bytes read as UTF-8,
+    with each byte that is not written as \\xNN, and each control or bidi
+    character as its escape (report.clean), so that no name can move a
+    terminal's cursor or reorder a page's text."""
+    return report.clean(os.fsencode(raw).decode("utf-8", "backslashreplace"))
+
+
+def submissions(folder, warn=None):
+    """The submissions under folder, in order: each folder at its top, but
+    never a symbolic link (it may lead anywhere on the grader's machine),
+    nor a hidden one.  Each gets a name of its own to be shown and to name
+    its results: shown_name(), renamed with a ~N suffix where that would
+    take a class report's name, repeat another's, or grow too long.  The
+    same folder gets the same name on every rerun.  warn(message) hears of
+    every entry left out that looks like a submission."""
+    found, taken = [], set(CLASS_FILES)
+    for p in sorted(Path(folder).iterdir(), key=lambda p: os.fsencode(p.name)):
+        if p.name.startswith("."):
+            continue
+        if p.is_symlink():
+            if warn and p.is_dir():
+                warn(f"{shown_name(p.name)}: a symbolic link, not graded (links are never "
+                     "followed)")
+            continue
+        if not p.is_dir():
+            continue
+        name = shown_name(p.name)
+        if len(name.encode()) > NAME_BYTES:
+            name = name.encode()[:NAME_BYTES].decode(errors="ignore")
+        base, n = name, 1
+        while name in taken:
+            n += 1
+            name = f"{base}~{n}"
+        taken.add(name)
+        found.append(Submission(p, name))
+    return found
 
 
 def _wall(config):
@@ -73,9 +119,59 @@ def _wall(config):
                + WALL_MARGIN)
 
 
+# Clauses the suite judges only when its arguments ask: by the option that asks.
+ASKED_FOR = {**{cid: "--valgrind" for cid in report.MEMORY_CLAUSES}, "S-SCALE-1": "--scale"}
+
+
+def _option_value(args, option):
+    """The value of option in args ("--opt V" or "--opt=V"), the last one given; None if absent."""
+    value = None
+    for arg, following in zip(args, [*args[1:], None]):
+        if arg == option:
+            value = following
+        elif arg.startswith(option + "="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+def _given(args, option):
+    return any(arg == option or arg.startswith(option + "=") for arg in args)
+
+
+def graded_clauses(config):
+    """The clause ids every submission is graded on, from the config alone,
+    so that every submission has the same maximum score: the clauses of the
+    graded sides, less those the suite judges only when its arguments ask
+    (memory clauses without --valgrind, S-SCALE-1 without --scale) and those
+    an --only-clauses leaves out."""
+    args = list(config.suite_args)
+    only = _option_value(args, "--only-clauses")
+    wanted = {c.strip().upper() for c in only.split(",")} if only else None
+    return {cid for cid, clause in spec.load().items()
+            if clause.side in config.sides
+            and (cid not in ASKED_FOR or _given(args, ASKED_FOR[cid]))
+            and (wanted is None or cid in wanted)}
+
+
+def _suite_trouble(inside, suite_json):
+    """Why the suite's report cannot be taken as a whole, in words; "" when it can."""
+    ran = (inside or {}).get("suite")
+    if ran is None:
+        return ""
+    if suite_json is None:
+        return f"the suite wrote no report (it ended with exit status {ran.get('exit')})"
+    if not suite_json.get("completed", False):
+        return ("the suite's run did not complete: "
+                + report.one_line(str(suite_json.get("incomplete_reason") or "no reason given")))
+    return ""
+
+
 def _verdicts(config, inside, suite_json, outcome):
-    """Every clause of the graded sides, with the suite's verdict where the
-    suite ran and the reason it could not where it did not."""
+    """Every clause of the graded sides: graded_clauses() with the suite's
+    verdict where the suite judged it, failed with the reason where it did
+    not (whatever stopped it: the build, the probe, a suite that ended
+    early or left the clause out); any other clause is not run, for every
+    submission alike."""
     ran = suiterun.clauses(suite_json)
     why_not = ""
     if outcome.timed_out:
@@ -87,18 +183,31 @@ def _verdicts(config, inside, suite_json, outcome):
         why_not = f"the grading sandbox failed (exit status {outcome.returncode})"
     elif not inside["build"]["ok"]:
         why_not = inside["build"]["reason"]
+    trouble = _suite_trouble(inside, suite_json)
+    graded = graded_clauses(config)
     clauses = []
     for clause in spec.load().values():
         if clause.side not in config.sides:
             continue
         side_check = (inside or {}).get("sides", {}).get(clause.side, {})
         entry = ran.get(clause.id)
-        # A clause the suite ran without judging (the memory ones need
-        # --valgrind) stays not run; one it never got to is failed, with why.
-        if entry is None or (entry["verdict"] == report.NOT_RUN and not side_check.get("ok")):
-            reason = why_not or side_check.get("reason") or "the suite did not report it"
-            entry = {"id": clause.id, "level": clause.level, "title": clause.title,
-                     "verdict": report.FAILED, "reason": reason, "hint": "", "tests": []}
+        base = {"id": clause.id, "level": clause.level, "title": clause.title, "hint": "",
+                "tests": []}
+        if clause.id not in graded:
+            entry = {**base, "verdict": report.NOT_RUN,
+                     "reason": "not graded in this course's configuration"}
+        elif entry is None or entry.get("verdict") not in report.VERDICTS \
+                or entry["verdict"] == report.NOT_RUN:
+            reason = (why_not or side_check.get("reason") or trouble
+                      or "the suite's report left it out")
+            entry = {**base, "verdict": report.FAILED, "reason": reason}
+        else:
+            entry = {**base, "verdict": entry["verdict"],
+                     "reason": report.one_line(str(entry.get("reason") or "")),
+                     "hint": clause.hint if entry["verdict"] != report.PASSED else "",
+                     "tests": [{k: report.one_line(str(t.get(k, ""))) for k in
+                                ("name", "nodeid", "outcome", "reason")}
+                               for t in entry.get("tests", []) if isinstance(t, dict)]}
         clauses.append(entry)
     return clauses
 
@@ -124,12 +233,17 @@ def write_reports(name, out, config, outcome):
     """conformance.json and Gradescope's results.json from what inside.py
     left in out and how the sandbox ended; returns the first."""
     inside = _read_json(out / "inside.json")
-    clauses = _verdicts(config, inside, suiterun.read_report(out / "suite.json"), outcome)
+    suite_json = suiterun.read_report(out / "suite.json")
+    if not isinstance(suite_json, dict) or not isinstance(suite_json.get("clauses", []), list):
+        suite_json = None       # not the suite's report: as if it had written none
+    clauses = _verdicts(config, inside, suite_json, outcome)
     grading = {"seconds": round(outcome.seconds, 1), "timed_out": outcome.timed_out,
                "limits_hit": outcome.events, "limits_not_set": outcome.unset,
                "processes_left": outcome.leftovers,
                "build": (inside or {}).get("build"), "sides": (inside or {}).get("sides", {}),
-               "suite": (inside or {}).get("suite")}
+               "suite": (inside or {}).get("suite"),
+               "suite_completed": None if (inside or {}).get("suite") is None
+               else not _suite_trouble(inside, suite_json)}
     doc = {"submission": name, "server_cmd": config.server, "client_cmd": config.client,
            "sides": list(config.sides), "grading": grading, "clauses": clauses}
     (out / "conformance.json").write_text(json.dumps(doc, indent=2))
@@ -137,10 +251,11 @@ def write_reports(name, out, config, outcome):
     return doc
 
 
-def grade_one(src, out, config, slot, first_uid):
-    """Build and judge one submission in a sandbox, as the uids of job slot
-    slot of the range from first_uid; its reports in out, which only root
-    may read (other users of the machine are classmates too)."""
+def grade_one(sub, out, config, slot, first_uid):
+    """Build and judge one submission (a Submission) in a sandbox, as the
+    uids of job slot slot of the range from first_uid; its reports in out,
+    which only root may read (other users of the machine are classmates too)."""
+    src = sub.src
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(mode=0o700)
@@ -151,8 +266,8 @@ def grade_one(src, out, config, slot, first_uid):
         outcome = sandbox.run(f"echo-grade-{os.getpid()}-{slot}", src.resolve(), out, limits,
                               argv, log, env={"PYTHONPATH": str(PACKAGE_PARENT)})
     if STOP.is_set():
-        raise Interrupted(src.name)
-    doc = write_reports(src.name, out, config, outcome)
+        raise Interrupted(sub.name)
+    doc = write_reports(sub.name, out, config, outcome)
     (out / DONE).write_text("")
     return doc
 
@@ -195,7 +310,7 @@ class Progress:
             if not build.get("ok", True):
                 self.failed_builds += 1
             if not self.tty:
-                self.stream.write(f"[{self.done}/{self.total}] {doc['submission']}: "
+                self.stream.write(f"[{self.done}/{self.total}] {report.clean(doc['submission'])}: "
                                   f"{'resumed, ' if skipped else ''}{score_line(doc)}\n")
                 self.stream.flush()
             self._draw()
@@ -234,7 +349,8 @@ def grade_all(folder, out, config, jobs, progress_stream=sys.stderr):
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     sandbox.protect_from_oom()
     uids_lock, first_uid = allocate_uids()
-    todo = submissions(folder)
+    todo = submissions(folder, warn=lambda why: print(f"echo-conformance grade: {why}",
+                                                      file=progress_stream, flush=True))
     progress = Progress(len(todo), progress_stream)
     queue = list(todo)
     docs = {}
@@ -245,19 +361,19 @@ def grade_all(folder, out, config, jobs, progress_stream=sys.stderr):
             with lock:
                 if not queue:
                     return
-                src = queue.pop(0)
-            dest = out / src.name
+                sub = queue.pop(0)
+            dest = out / sub.name
             if (dest / DONE).exists() and (doc := _read_json(dest / "conformance.json")):
                 progress.finished(doc, skipped=True)
             else:
                 progress.started()
                 try:
-                    doc = grade_one(src, dest, config, slot, first_uid)
+                    doc = grade_one(sub, dest, config, slot, first_uid)
                 except Interrupted:
                     return
                 progress.finished(doc)
             with lock:
-                docs[src.name] = doc
+                docs[sub.name] = doc
 
     threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(max(jobs, 1))]
     for t in threads:
