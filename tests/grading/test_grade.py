@@ -62,7 +62,7 @@ def test_a_server_whose_grandchildren_never_exit_fails_S_REAP_5(graded):
 def graded_clauses(doc):
     """The clauses a submission was graded on: every one but those the
     course's config does not ask the suite for, which are not run for all."""
-    return [c for c in doc["clauses"] if c["verdict"] != "not run"]
+    return [c for c in doc["clauses"] if c["verdict"] != NOT_RUN]
 
 
 def test_a_failed_build_fails_every_clause_with_its_reason(graded):
@@ -206,23 +206,23 @@ def _verdicts(suite_json):
 
 def test_a_clause_the_interrupted_suite_never_reached_fails_with_why():
     # Issue 19.5: a SIGHUP once gave 28/28 for clauses left "not run".
-    got = _verdicts(_suite_report(False, {"S-ECHO-1": "passed", "S-ECHO-2": "not run"}))
-    assert got["S-ECHO-1"]["verdict"] == "passed"
-    assert got["S-ECHO-2"]["verdict"] == "failed"
+    got = _verdicts(_suite_report(False, {"S-ECHO-1": PASSED, "S-ECHO-2": NOT_RUN}))
+    assert got["S-ECHO-1"]["verdict"] == PASSED
+    assert got["S-ECHO-2"]["verdict"] == FAILED
     assert "did not complete" in got["S-ECHO-2"]["reason"]
     assert "SIGHUP" in got["S-ECHO-2"]["reason"]
 
 
 def test_a_clause_missing_from_the_suites_report_fails():
-    got = _verdicts(_suite_report(True, {"S-ECHO-1": "passed"}))
-    assert got["S-LIFE-1"]["verdict"] == "failed", got["S-LIFE-1"]
-    assert got["S-MEM-1"]["verdict"] == "not run"   # not asked for: no one's maximum
+    got = _verdicts(_suite_report(True, {"S-ECHO-1": PASSED}))
+    assert got["S-LIFE-1"]["verdict"] == FAILED, got["S-LIFE-1"]
+    assert got["S-MEM-1"]["verdict"] == NOT_RUN   # not asked for: no one's maximum
 
 
 def test_no_suite_report_at_all_fails_every_graded_clause():
     got = _verdicts(None)
-    graded = [c for c in got.values() if c["verdict"] != "not run"]
-    assert graded and all(c["verdict"] == "failed" and "no report" in c["reason"]
+    graded = [c for c in got.values() if c["verdict"] != NOT_RUN]
+    assert graded and all(c["verdict"] == FAILED and "no report" in c["reason"]
                           for c in graded)
 
 
