@@ -103,21 +103,28 @@ listen_from_args(int argc, char **argv)
 	return lfd;
 }
 
-int
-connect_from_args(int argc, char **argv)
+/* connect_with: connect_from_args() in io's ways. */
+static int
+connect_with(int argc, char **argv, const struct client_io *io)
 {
 	int sock, gaierr;
 
 	set_progname(argv[0]);
 	if (argc != 3)
 		usage("HOST PORT");
-	sock = tcp_connect(argv[1], argv[2], &gaierr);
+	sock = io->connect(argv[1], argv[2], &gaierr);
 	if (sock < 0)
 		socket_failed("connect", gaierr);
 	/* A reset server must show up as an error from write(), not kill us. */
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+	if (io->ignore_sigpipe && signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		die("signal");
 	return sock;
+}
+
+int
+connect_from_args(int argc, char **argv)
+{
+	return connect_with(argc, argv, &correct_io);
 }
 
 int
@@ -349,11 +356,50 @@ check_complete(int stdin_open, uint64_t sent, uint64_t echoed)
 	return 0;
 }
 
+ssize_t
+read_stdin(char *buf, size_t n)
+{
+	return read(STDIN_FILENO, buf, n);
+}
+
+int
+write_stdout(const char *buf, size_t n)
+{
+	return writen(STDOUT_FILENO, buf, n);
+}
+
+const struct client_io correct_io = { tcp_connect, 1, read_stdin, write_stdout };
+
+int
+echo_to_stdout(int sock, uint64_t sent)
+{
+	uint64_t echoed = 0;
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = read(sock, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return report_error("read from server");
+		if (writen(STDOUT_FILENO, buf, (size_t)n) < 0)
+			die("write to stdout");
+		echoed += (uint64_t)n;
+	}
+	return check_complete(0, sent, echoed);
+}
 
 int
 run_client(int argc, char **argv, const struct client_plan *plan)
 {
-	int sock = connect_from_args(argc, argv), stdin_open = 1;
+	return run_client_io(argc, argv, plan, &correct_io);
+}
+
+int
+run_client_io(int argc, char **argv, const struct client_plan *plan,
+    const struct client_io *io)
+{
+	int sock = connect_with(argc, argv, io), stdin_open = 1;
 	struct pollfd fds[2];
 	uint64_t sent = 0, echoed = 0;
 	char buf[16384];
@@ -375,12 +421,12 @@ run_client(int argc, char **argv, const struct client_plan *plan)
 				return plan->at_server_eof(stdin_open, sent, echoed);
 			if (n < 0 && errno != EINTR)
 				return plan->at_server_error("read from server");
-			if (n > 0 && writen(STDOUT_FILENO, buf, (size_t)n) < 0)
+			if (n > 0 && io->write_out(buf, (size_t)n) < 0)
 				die("write to stdout");
 			echoed += (uint64_t)(n > 0 ? n : 0);
 		}
 		if (fds[0].revents != 0) {
-			n = read(STDIN_FILENO, buf, sizeof buf);
+			n = io->read_in(buf, sizeof buf);
 			if (n < 0 && errno != EINTR)
 				die("read from stdin");
 			if (n == 0) {

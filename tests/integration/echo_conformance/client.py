@@ -5,6 +5,7 @@ test decides exactly what the "server" does: echo, echo slowly, stop early,
 reset.  Activity (a byte moved by the client or the fake server) is counted,
 so that waits give up only after a silence."""
 
+import os
 import shlex
 import socket
 import struct
@@ -33,8 +34,11 @@ class FakeServer:
         self.behaviour = behaviour
         self.activity = activity
         self.timeout = timeout
+        # What moved, kept unless a behaviour that moves tens of MiB says not.
+        self.record = True
         self.received = bytearray()
         self.sent = bytearray()
+        self.sent_count = 0
         self.proceed = threading.Event()    # set by the test when the server may go on
         self.listener = socket.socket()
         self.listener.bind((HOST, 0))
@@ -64,7 +68,8 @@ class FakeServer:
     def recv(self, conn):
         """The next chunk from the client, b"" at its end of file."""
         chunk = conn.recv(1 << 16)
-        self.received += chunk
+        if self.record:
+            self.received += chunk
         self.activity.bump()
         return chunk
 
@@ -85,7 +90,9 @@ class FakeServer:
         view = memoryview(data)
         while view:
             n = conn.send(view)
-            self.sent += view[:n]
+            if self.record:
+                self.sent += view[:n]
+            self.sent_count += n
             view = view[n:]
             self.activity.bump()
 
@@ -118,6 +125,52 @@ def late_echo(fake, conn):
     fake.send(conn, data)
 
 
+def stream_echo(fake, conn):
+    """Echo, keeping no copy: for inputs of tens of MiB."""
+    fake.record = False
+    echo(fake, conn)
+
+
+def echo_after_silence(seconds):
+    """A behaviour: receive everything until the client's end of file, stay
+    silent for seconds, then echo it all."""
+    def behaviour(fake, conn):
+        data = fake.recv_all(conn)
+        time.sleep(seconds)
+        fake.send(conn, data)
+    return behaviour
+
+
+def reset(conn):
+    """Abort the connection: its close sends a reset (RST), not a FIN."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def echo_half_then_reset(fake, conn):
+    """After the client's end of file, echo half of the input, then reset."""
+    data = fake.recv_all(conn)
+    fake.send(conn, data[:len(data) // 2])
+    reset(conn)
+
+
+def close_during_upload(pause):
+    """A behaviour: take the first MiB of a large upload, then stop reading
+    for pause seconds, so that the client blocks sending; then close (FIN),
+    and answer what the client still sends with a reset, as the TCP of a
+    server whose socket is closed does.  A client blocked in a write then
+    gets EPIPE, and SIGPIPE."""
+    def behaviour(fake, conn):
+        fake.record = False
+        taken = 0
+        while taken < 1 << 20 and (chunk := fake.recv(conn)):
+            taken += len(chunk)
+        time.sleep(pause)
+        conn.shutdown(socket.SHUT_WR)
+        time.sleep(pause)
+        reset(conn)
+    return behaviour
+
+
 def echo_first_line_then_close(fake, conn):
     """Echo one line; once the test has seen it printed, close (FIN)."""
     fake.send(conn, fake.recv_line(conn))
@@ -130,7 +183,7 @@ def echo_first_line_then_reset(fake, conn):
     sent at once could destroy the echo before the client reads it."""
     fake.send(conn, fake.recv_line(conn))
     fake.proceed.wait(fake.timeout)
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    reset(conn)
 
 
 def short_echo(fake, conn):
@@ -149,21 +202,60 @@ def silent(fake, conn):
     fake.recv_all(conn)
 
 
-class ClientRun:
-    """The client command, connected to port, with its output collected."""
+# A private /etc/hosts, as the client sees it (PrivateHosts).
+HOST_NAME = "localhost"
+HOSTS_LINES = b"::1 localhost\n127.0.0.1 localhost\n"
 
-    def __init__(self, settings, port, stdin, activity):
+
+class PrivateHosts:
+    """Runs the client in a mount namespace of its own, where a file of the
+    suite is bind-mounted on /etc/hosts: the host names of the test resolve
+    as the test says, and nothing changes for anyone else.  As root
+    `unshare -m`; otherwise a user namespace as well (`unshare -r -m`),
+    where the kernel allows one."""
+
+    def __init__(self, folder, lines=HOSTS_LINES):
+        self.path = folder / "hosts"
+        self.path.write_bytes(lines)
+        self.prefix = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-r", "-m"]
+        self.prefix += ["sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(self.path)]
+
+    def unavailable(self, timeout):
+        """Why a program cannot be run with the private file, in words
+        (tried with cat), or "" when it can."""
+        try:
+            done = subprocess.run([*self.prefix, "cat", "/etc/hosts"], capture_output=True,
+                                  timeout=timeout)
+        except FileNotFoundError:
+            return "the unshare command (util-linux) is not installed"
+        except subprocess.TimeoutExpired:
+            return f"unshare and mount did not finish within {timeout:.0f} s"
+        if done.returncode != 0 or done.stdout != self.path.read_bytes():
+            why = done.stderr.decode(errors="replace").strip() or f"status {done.returncode}"
+            return (f"a private /etc/hosts cannot be mounted for the client here "
+                    f"({' '.join(self.prefix[:3])}: {why}); run the suite as root, or where "
+                    f"unprivileged user namespaces are allowed")
+        return ""
+
+
+class ClientRun:
+    """The client command, connected to port, with its output collected.
+    host replaces {host}; stdout, when given, is a file the client writes
+    to instead of a pipe the suite reads; prefix is a command that runs the
+    client (PrivateHosts.prefix)."""
+
+    def __init__(self, settings, port, stdin, activity, host=HOST, stdout=None, prefix=()):
         self.timeout = settings.timeout
         self.activity = activity
-        command = settings.client_cmd.replace("{host}", HOST).replace("{port}", str(port))
-        argv = settings.wrap(shlex.split(command), "client")
+        command = settings.client_cmd.replace("{host}", host).replace("{port}", str(port))
+        argv = [*prefix, *settings.wrap(shlex.split(command), "client")]
         self.stdout = bytearray()
         self.stderr = bytearray()
-        self.proc = procs.spawn(argv, stdin=stdin, stdout=subprocess.PIPE,
+        self.proc = procs.spawn(argv, stdin=stdin, stdout=stdout or subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         self._readers = [threading.Thread(target=self._collect, args=(f, buf), daemon=True)
                          for f, buf in ((self.proc.stdout, self.stdout),
-                                        (self.proc.stderr, self.stderr))]
+                                        (self.proc.stderr, self.stderr)) if f]
         for t in self._readers:
             t.start()
 
@@ -189,10 +281,11 @@ class ClientRun:
         return procs.wait_until(lambda: self.stdout.startswith(expected), self.timeout,
                                 progress=lambda: self.activity.count)
 
-    def wait_exit(self):
+    def wait_exit(self, silence=0.0):
         """The exit status, or None when the client is still running after a
-        silence of the timeout."""
-        done = procs.wait_until(lambda: self.proc.poll() is not None, self.timeout,
+        silence of the timeout; silence: seconds more, for a test whose fake
+        server is itself silent that long."""
+        done = procs.wait_until(lambda: self.proc.poll() is not None, self.timeout + silence,
                                 progress=lambda: self.activity.count)
         if not done:
             return None

@@ -466,8 +466,8 @@ def run_client(settings, activity, fake_server):
         pytest.fail(_missing_message("client", missing), pytrace=False)
     runs = []
 
-    def run(port, stdin=subprocess.PIPE):
-        c = fake.ClientRun(settings, port, stdin, activity)
+    def run(port, stdin=subprocess.PIPE, **how):
+        c = fake.ClientRun(settings, port, stdin, activity, **how)
         runs.append(c)
         return c
     yield run
