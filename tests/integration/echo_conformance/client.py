@@ -277,9 +277,14 @@ class ClientRun:
         self.proc.stdin.close()
 
     def wait_stdout(self, expected):
-        """True once stdout starts with expected."""
-        return procs.wait_until(lambda: self.stdout.startswith(expected), self.timeout,
-                                progress=lambda: self.activity.count)
+        """True once stdout starts with expected; False after a silence of
+        the timeout, or as soon as the client has exited without it."""
+        procs.wait_until(lambda: self.stdout.startswith(expected) or self.proc.poll() is not None,
+                         self.timeout, progress=lambda: self.activity.count)
+        if not self.stdout.startswith(expected) and self.proc.poll() is not None:
+            for t in self._readers:     # what it wrote before it exited
+                t.join(self.timeout)
+        return self.stdout.startswith(expected)
 
     def wait_exit(self, silence=0.0):
         """The exit status, or None when the client is still running after a
