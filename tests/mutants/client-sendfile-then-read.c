@@ -12,40 +12,29 @@
  */
 #include <errno.h>
 #include <sys/sendfile.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plumbing.h"
 
-static int
-sendfile_then_read(int argc, char **argv, off_t size)
+static int64_t
+sendfile_all(int sock, int64_t size)
 {
-	int sock = connect_from_args(argc, argv);
-	uint64_t sent = 0;
+	int64_t sent = 0;
 	ssize_t n;
 
-	while ((off_t)sent < size) {
-		n = sendfile(sock, STDIN_FILENO, NULL, (size_t)(size - (off_t)sent));	/* DEFECT */
+	while (sent < size) {
+		n = sendfile(sock, STDIN_FILENO, NULL, (size_t)(size - sent));	/* DEFECT */
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return report_error("sendfile to server");
-		if (n == 0)
-			break;	/* the file shrank */
-		sent += (uint64_t)n;
+		if (n <= 0)
+			return n < 0 ? -1 : sent;	/* 0: the file shrank */
+		sent += n;
 	}
-	(void)half_close(sock);
-	return echo_to_stdout(sock, sent);
+	return sent;
 }
-
-static const struct client_plan plan = { send_all, half_close, check_complete, report_error };
 
 int
 main(int argc, char **argv)
 {
-	struct stat st;
-
-	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
-		return sendfile_then_read(argc, argv, st.st_size);
-	return run_client(argc, argv, &plan);
+	return run_file_client(argc, argv, sendfile_all);
 }

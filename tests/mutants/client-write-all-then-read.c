@@ -12,40 +12,32 @@
  * buffers comes back intact).
  */
 #include <errno.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plumbing.h"
 
-static int
-write_all_then_read(int argc, char **argv)
+static int64_t
+write_all(int sock, int64_t size)
 {
-	int sock = connect_from_args(argc, argv);
-	uint64_t sent = 0;
+	int64_t sent = 0;
 	char buf[16384];
 	ssize_t n;
 
+	(void)size;
 	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			die("read from stdin");
 		if (send_all(sock, buf, (size_t)n) < 0)	/* DEFECT: no echo read meanwhile */
-			return report_error("write to server");
-		sent += (uint64_t)n;
+			return -1;
+		sent += n;
 	}
-	(void)half_close(sock);
-	return echo_to_stdout(sock, sent);
+	return sent;
 }
-
-static const struct client_plan plan = { send_all, half_close, check_complete, report_error };
 
 int
 main(int argc, char **argv)
 {
-	struct stat st;
-
-	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
-		return write_all_then_read(argc, argv);
-	return run_client(argc, argv, &plan);
+	return run_file_client(argc, argv, write_all);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -370,7 +371,8 @@ write_stdout(const char *buf, size_t n)
 
 const struct client_io correct_io = { tcp_connect, 1, read_stdin, write_stdout };
 
-int
+/* echo_to_stdout: copy the echo to stdout until EOF; the exit status. */
+static int
 echo_to_stdout(int sock, uint64_t sent)
 {
 	uint64_t echoed = 0;
@@ -387,6 +389,26 @@ echo_to_stdout(int sock, uint64_t sent)
 		echoed += (uint64_t)n;
 	}
 	return check_complete(0, sent, echoed);
+}
+
+int
+run_file_client(int argc, char **argv, int64_t (*send_file)(int sock, int64_t size))
+{
+	static const struct client_plan plan = {
+		send_all, half_close, check_complete, report_error
+	};
+	struct stat st;
+	int64_t sent;
+	int sock;
+
+	if (fstat(STDIN_FILENO, &st) < 0 || !S_ISREG(st.st_mode))
+		return run_client(argc, argv, &plan);
+	sock = connect_from_args(argc, argv);
+	sent = send_file(sock, (int64_t)st.st_size);
+	if (sent < 0)
+		return report_error("write to server");
+	(void)half_close(sock);
+	return echo_to_stdout(sock, (uint64_t)sent);
 }
 
 int

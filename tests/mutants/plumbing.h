@@ -191,10 +191,14 @@ int run_client_io(int argc, char **argv, const struct client_plan *plan,
     const struct client_io *io);
 
 /*
- * echo_to_stdout: the second half of a client that has sent all it had
- * (sent bytes) and half-closed: copy the echo to stdout until the server's
- * EOF.  Returns the exit status, as check_complete() and report_error() say.
+ * run_file_client: a client that, when stdin is a regular file, sends it
+ * all before it reads any echo, which is a defect once the file is larger
+ * than the socket buffers between client and server.  send_file(sock,
+ * size) sends the file on stdin; it returns the bytes sent, or -1 with
+ * errno set.  Then the client half-closes and copies the echo to stdout
+ * until the server's EOF.  Any other stdin takes run_client() with the
+ * correct hooks.  Returns the exit status.
  */
-int echo_to_stdout(int sock, uint64_t sent);
+int run_file_client(int argc, char **argv, int64_t (*send_file)(int sock, int64_t size));
 
 #endif
