@@ -96,8 +96,8 @@ def stop_and_continue(server):
     for pid in pids:
         os.kill(pid, signal.SIGSTOP)
     try:
-        def stopped():
-            return all((p := procfs.proc(pid)) is None or p.state in "Tt" for pid in pids)
+        def stopped():     # or ended meanwhile (a zombie, or gone)
+            return all((p := procfs.proc(pid)) is None or p.state in "TtZX" for pid in pids)
         assert procs.wait_until(stopped, server.timeout), (
             f"the server's processes were not all stopped {server.timeout:.0f} s after SIGSTOP")
     finally:
