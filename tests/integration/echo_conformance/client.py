@@ -5,11 +5,13 @@ test decides exactly what the "server" does: echo, echo slowly, stop early,
 reset.  Activity (a byte moved by the client or the fake server) is counted,
 so that waits give up only after a silence."""
 
+import fcntl
 import os
 import shlex
 import socket
 import struct
 import subprocess
+import termios
 import threading
 import time
 
@@ -153,18 +155,29 @@ def echo_half_then_reset(fake, conn):
     reset(conn)
 
 
+def queued(conn):
+    """Bytes received on conn and not yet read (FIONREAD)."""
+    return struct.unpack("i", fcntl.ioctl(conn, termios.FIONREAD, b"\0" * 4))[0]
+
+
 def close_during_upload(pause):
     """A behaviour: take the first MiB of a large upload, then stop reading
-    for pause seconds, so that the client blocks sending; then close (FIN),
-    and answer what the client still sends with a reset, as the TCP of a
-    server whose socket is closed does.  A client blocked in a write then
-    gets EPIPE, and SIGPIPE."""
+    until the client is blocked sending (what waits unread has stopped
+    growing for pause seconds); then close (FIN), and after pause answer
+    what the client still sends with a reset, as the TCP of a server whose
+    socket is closed does.  A client blocked in a write then gets EPIPE,
+    and SIGPIPE."""
     def behaviour(fake, conn):
         fake.record = False
         taken = 0
         while taken < 1 << 20 and (chunk := fake.recv(conn)):
             taken += len(chunk)
-        time.sleep(pause)
+        seen = (queued(conn), time.monotonic())
+        while time.monotonic() - seen[1] < pause:
+            time.sleep(pause / 10)
+            if (now := queued(conn)) != seen[0]:
+                seen = (now, time.monotonic())
+                fake.activity.bump()
         conn.shutdown(socket.SHUT_WR)
         time.sleep(pause)
         reset(conn)

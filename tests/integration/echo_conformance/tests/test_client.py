@@ -166,11 +166,20 @@ def test_lines_pasted_at_once_are_all_echoed(run_client, fake_server):
 
 
 @pytest.mark.clause("C-OUT-1")
-def test_failed_write_to_stdout_is_reported(run_client, fake_server, tmp_path):
+def test_failed_write_to_stdout_is_reported(run_client, fake_server):
+    # Interactive, so that the client has an echo to write for certain
+    # before anything else ends it.
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full on this system: a failing standard output cannot be given")
+    srv = fake_server(fake.echo)
     with open("/dev/full", "wb") as full:
-        c, _, status = batch(run_client, fake_server, tmp_path, fake.echo, TEXT, stdout=full)
+        c = run_client(srv.port, stdout=full)
+    c.write(b"hello\n")
+    status = c.wait_exit()
+    assert status is not None, (
+        f"the client still runs {c.timeout:.0f} s after the server echoed a typed line "
+        f"({srv.sent_count} bytes) that its standard output, /dev/full, could not take: it "
+        f"goes on as if the echo had been shown")
     assert status != 0 and c.stderr_text(), (
         f"the client's standard output was /dev/full, where every write fails: it should "
         f"exit non-zero with a message on standard error; it ended with "
