@@ -163,10 +163,10 @@ def queued(conn):
 def close_during_upload(pause):
     """A behaviour: take the first MiB of a large upload, then stop reading
     until the client is blocked sending (what waits unread has stopped
-    growing for pause seconds); then close (FIN), and after pause answer
-    what the client still sends with a reset, as the TCP of a server whose
+    growing for pause seconds); then close (FIN), and at once answer what
+    the client still sends with a reset, as the TCP of a server whose
     socket is closed does.  A client blocked in a write then gets EPIPE,
-    and SIGPIPE."""
+    and SIGPIPE, unless the FIN let its write finish first."""
     def behaviour(fake, conn):
         fake.record = False
         taken = 0
@@ -179,7 +179,6 @@ def close_during_upload(pause):
                 seen = (now, time.monotonic())
                 fake.activity.bump()
         conn.shutdown(socket.SHUT_WR)
-        time.sleep(pause)
         reset(conn)
     return behaviour
 

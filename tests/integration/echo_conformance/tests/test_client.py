@@ -265,18 +265,27 @@ def test_server_reset_is_reported(run_client, fake_server):
     assert_reported(c, status, "resets the connection")
 
 
+# Whether the client is still inside a write when the reset comes is up to
+# the scheduler (about 1 time in 6 its write finishes first and it reads the
+# close instead): tried this many times, a client killed by SIGPIPE is
+# caught for certain.
+UPLOAD_TRIES = 4
+
+
 @pytest.mark.clause("C-PREM-3")
 def test_server_closing_during_upload_is_reported(run_client, fake_server, large_input,
                                                   settings):
     path, _ = large_input
-    srv = fake_server(fake.close_during_upload(0.2 * settings.scale))
-    with open(path, "rb") as stdin:
-        c = run_client(srv.port, stdin)
-        status = c.wait_exit()
-    assert status is not None, (f"the client still runs {c.timeout:.0f} s after the server "
-                                f"closed during its upload")
-    assert_reported(c, status, "closes while the client is still sending its input (a "
-                               "client killed by SIGPIPE says nothing)")
+    for attempt in range(UPLOAD_TRIES):
+        srv = fake_server(fake.close_during_upload(0.2 * settings.scale))
+        with open(path, "rb") as stdin:
+            c = run_client(srv.port, stdin)
+            status = c.wait_exit()
+        assert status is not None, (f"the client still runs {c.timeout:.0f} s after the "
+                                    f"server closed during its upload (try {attempt + 1})")
+        assert_reported(c, status, f"closes while the client is still sending its input "
+                                   f"(try {attempt + 1} of {UPLOAD_TRIES}; a client killed "
+                                   f"by SIGPIPE says nothing)")
 
 
 @pytest.mark.clause("C-RST-3")
