@@ -160,13 +160,15 @@ def queued(conn):
     return struct.unpack("i", fcntl.ioctl(conn, termios.FIONREAD, b"\0" * 4))[0]
 
 
-def close_during_upload(pause):
+def close_during_upload(pause, then_reset):
     """A behaviour: take the first MiB of a large upload, then stop reading
     until the client is blocked sending (what waits unread has stopped
-    growing for pause seconds); then close (FIN), and at once answer what
-    the client still sends with a reset, as the TCP of a server whose
-    socket is closed does.  A client blocked in a write then gets EPIPE,
-    and SIGPIPE, unless the FIN let its write finish first."""
+    growing for pause seconds); then close the sending side (FIN).  With
+    then_reset, answer at once what the client still sends with a reset, as
+    the TCP of a server whose socket is closed does: a client blocked in a
+    write then gets EPIPE, and SIGPIPE, unless the FIN let its write finish
+    first.  Without, read on and throw away what comes: the client's only
+    sign is the end of file."""
     def behaviour(fake, conn):
         fake.record = False
         taken = 0
@@ -179,7 +181,10 @@ def close_during_upload(pause):
                 seen = (now, time.monotonic())
                 fake.activity.bump()
         conn.shutdown(socket.SHUT_WR)
-        reset(conn)
+        if then_reset:
+            reset(conn)
+        else:
+            fake.recv_all(conn)
     return behaviour
 
 
