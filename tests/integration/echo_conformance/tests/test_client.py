@@ -231,9 +231,9 @@ def test_echo_sent_well_after_client_eof_is_received(run_client, fake_server, tm
 
 @pytest.mark.clause("C-SLOW-2")
 def test_echo_after_long_silence_is_received(run_client, fake_server, tmp_path, settings):
-    # Twice the timeout: no client may give up on a server sooner than the
-    # suite gives up on a program.
-    silence = 2 * settings.timeout
+    # Longer than the timeout: no client may give up on a server sooner than
+    # the suite gives up on a program.
+    silence = settings.timeout + settings.prompt
     c, _, status = batch(run_client, fake_server, tmp_path, fake.echo_after_silence(silence),
                          TEXT, silence=silence)
     net.assert_identical(TEXT, bytes(c.stdout), f"against a server silent for {silence:.0f} s "
