@@ -227,15 +227,16 @@ HOSTS_LINES = b"::1 localhost\n127.0.0.1 localhost\n"
 class PrivateHosts:
     """Runs the client in a mount namespace of its own, where a file of the
     suite is bind-mounted on /etc/hosts: the host names of the test resolve
-    as the test says, and nothing changes for anyone else.  As root
-    `unshare -m`; otherwise a user namespace as well (`unshare -r -m`),
-    where the kernel allows one."""
+    as the test says, and nothing changes for anyone else (its mounts are
+    private: none propagates back).  As root `unshare -m`; otherwise a user
+    namespace as well (`unshare -r -m`), where the kernel allows one."""
 
     def __init__(self, folder, lines=HOSTS_LINES):
         self.path = folder / "hosts"
         self.path.write_bytes(lines)
         self.prefix = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-r", "-m"]
-        self.prefix += ["sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(self.path)]
+        self.prefix += ["--propagation", "private", "sh", "-c",
+                        'mount --bind "$0" /etc/hosts && exec "$@"', str(self.path)]
 
     def unavailable(self, timeout):
         """Why a program cannot be run with the private file, in words
@@ -250,7 +251,8 @@ class PrivateHosts:
         if done.returncode != 0 or done.stdout != self.path.read_bytes():
             why = done.stderr.decode(errors="replace").strip() or f"status {done.returncode}"
             return (f"a private /etc/hosts cannot be mounted for the client here "
-                    f"({' '.join(self.prefix[:3])}: {why}); run the suite as root, or where "
+                    f"({' '.join(self.prefix[:self.prefix.index('sh')])}: {why}); run the "
+                    f"suite as root, or where "
                     f"unprivileged user namespaces are allowed")
         return ""
 
