@@ -30,13 +30,13 @@ def stdin_file(tmp_path, data):
     return open(path, "rb")
 
 
-def batch(run_client, fake_server, tmp_path, behaviour, data, silence=0.0, **how):
+def batch(run_client, fake_server, tmp_path, behaviour, data, silence=0.0):
     """Run the client with data as a file on standard input; its exit status.
     silence: how long the fake server itself stays silent, on top of the
-    timeout; how: more for run_client (host, stdout, prefix)."""
+    timeout."""
     srv = fake_server(behaviour)
     with stdin_file(tmp_path, data) as stdin:
-        c = run_client(srv.port, stdin, **how)
+        c = run_client(srv.port, stdin)
         status = c.wait_exit(silence)
     assert status is not None, (f"the client still runs {c.timeout:.0f} s after the last byte "
                                 f"moved (it got {len(c.stdout)} of {srv.sent_count} bytes the "
