@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,21 +105,28 @@ listen_from_args(int argc, char **argv)
 	return lfd;
 }
 
-int
-connect_from_args(int argc, char **argv)
+/* connect_with: connect_from_args() in io's ways. */
+static int
+connect_with(int argc, char **argv, const struct client_io *io)
 {
 	int sock, gaierr;
 
 	set_progname(argv[0]);
 	if (argc != 3)
 		usage("HOST PORT");
-	sock = tcp_connect(argv[1], argv[2], &gaierr);
+	sock = io->connect(argv[1], argv[2], &gaierr);
 	if (sock < 0)
 		socket_failed("connect", gaierr);
 	/* A reset server must show up as an error from write(), not kill us. */
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+	if (io->ignore_sigpipe && signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		die("signal");
 	return sock;
+}
+
+int
+connect_from_args(int argc, char **argv)
+{
+	return connect_with(argc, argv, &correct_io);
 }
 
 int
@@ -348,11 +356,71 @@ check_complete(int stdin_open, uint64_t sent, uint64_t echoed)
 	return 0;
 }
 
+ssize_t
+read_stdin(char *buf, size_t n)
+{
+	return read(STDIN_FILENO, buf, n);
+}
+
+int
+write_stdout(const char *buf, size_t n)
+{
+	return writen(STDOUT_FILENO, buf, n);
+}
+
+const struct client_io correct_io = { tcp_connect, 1, read_stdin, write_stdout };
+
+/* echo_to_stdout: copy the echo to stdout until EOF; the exit status. */
+static int
+echo_to_stdout(int sock, uint64_t sent)
+{
+	uint64_t echoed = 0;
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = read(sock, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return report_error("read from server");
+		if (writen(STDOUT_FILENO, buf, (size_t)n) < 0)
+			die("write to stdout");
+		echoed += (uint64_t)n;
+	}
+	return check_complete(0, sent, echoed);
+}
+
+int
+run_file_client(int argc, char **argv, int64_t (*send_file)(int sock, int64_t size))
+{
+	static const struct client_plan plan = {
+		send_all, half_close, check_complete, report_error
+	};
+	struct stat st;
+	int64_t sent;
+	int sock;
+
+	if (fstat(STDIN_FILENO, &st) < 0 || !S_ISREG(st.st_mode))
+		return run_client(argc, argv, &plan);
+	sock = connect_from_args(argc, argv);
+	sent = send_file(sock, (int64_t)st.st_size);
+	if (sent < 0)
+		return report_error("write to server");
+	(void)half_close(sock);
+	return echo_to_stdout(sock, (uint64_t)sent);
+}
 
 int
 run_client(int argc, char **argv, const struct client_plan *plan)
 {
-	int sock = connect_from_args(argc, argv), stdin_open = 1;
+	return run_client_io(argc, argv, plan, &correct_io);
+}
+
+int
+run_client_io(int argc, char **argv, const struct client_plan *plan,
+    const struct client_io *io)
+{
+	int sock = connect_with(argc, argv, io), stdin_open = 1;
 	struct pollfd fds[2];
 	uint64_t sent = 0, echoed = 0;
 	char buf[16384];
@@ -374,12 +442,12 @@ run_client(int argc, char **argv, const struct client_plan *plan)
 				return plan->at_server_eof(stdin_open, sent, echoed);
 			if (n < 0 && errno != EINTR)
 				return plan->at_server_error("read from server");
-			if (n > 0 && writen(STDOUT_FILENO, buf, (size_t)n) < 0)
+			if (n > 0 && io->write_out(buf, (size_t)n) < 0)
 				die("write to stdout");
 			echoed += (uint64_t)(n > 0 ? n : 0);
 		}
 		if (fds[0].revents != 0) {
-			n = read(STDIN_FILENO, buf, sizeof buf);
+			n = io->read_in(buf, sizeof buf);
 			if (n < 0 && errno != EINTR)
 				die("read from stdin");
 			if (n == 0) {

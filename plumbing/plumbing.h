@@ -38,7 +38,10 @@ int listen_from_args(int argc, char **argv);
  */
 void exit_on_sigterm(void);
 
-/* connect_from_args: for "PROG HOST PORT", a connected socket; exits like above. */
+/*
+ * connect_from_args: for "PROG HOST PORT", a connected socket, with SIGPIPE
+ * ignored; exits like above.
+ */
 int connect_from_args(int argc, char **argv);
 
 /* say_listening: the reference's ready line for lfd, on stderr. */
@@ -159,7 +162,46 @@ int half_close(int sock);
 int check_complete(int stdin_open, uint64_t sent, uint64_t echoed);
 int report_error(const char *what);
 
+/*
+ * How a client reaches the server and uses its standard streams, for the
+ * clients that go wrong there; correct_io holds the right ways.
+ */
+struct client_io {
+	/* Connect to host and port as tcp_connect() (src/net.h) does. */
+	int (*connect)(const char *host, const char *port, int *gaierr);
+	/* 1: SIGPIPE is ignored, so that a write to a closed connection fails. */
+	int ignore_sigpipe;
+	/*
+	 * Read what stdin has, up to n bytes, once poll() says it is readable:
+	 * a count, 0 at EOF, or -1 with errno set.
+	 */
+	ssize_t (*read_in)(char *buf, size_t n);
+	/* Write all n bytes to stdout.  Returns 0, or -1 with errno set. */
+	int (*write_out)(const char *buf, size_t n);
+};
+
+/* The correct ways: read(2) from stdin, writen() to stdout. */
+ssize_t read_stdin(char *buf, size_t n);
+int write_stdout(const char *buf, size_t n);
+
+extern const struct client_io correct_io;
+
 /* run_client: "PROG HOST PORT" following plan.  Returns the exit status. */
 int run_client(int argc, char **argv, const struct client_plan *plan);
+
+/* run_client_io: run_client() with io's ways instead of correct_io's. */
+int run_client_io(int argc, char **argv, const struct client_plan *plan,
+    const struct client_io *io);
+
+/*
+ * run_file_client: a client that, when stdin is a regular file, sends it
+ * all before it reads any echo, which is a defect once the file is larger
+ * than the socket buffers between client and server.  send_file(sock,
+ * size) sends the file on stdin; it returns the bytes sent, or -1 with
+ * errno set.  Then the client half-closes and copies the echo to stdout
+ * until the server's EOF.  Any other stdin takes run_client() with the
+ * correct hooks.  Returns the exit status.
+ */
+int run_file_client(int argc, char **argv, int64_t (*send_file)(int sock, int64_t size));
 
 #endif

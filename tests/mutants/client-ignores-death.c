@@ -4,7 +4,8 @@
  *
  * Defect: when the server closes while stdin is still open (it crashed,
  * or was killed) the client exits 0 without a word.
- * Expected: fails SPEC clause C-PREM-2 (a premature close is reported as an error).
+ * Expected: fails SPEC clause C-PREM-2 (a premature close is reported as an error),
+ * and C-PREM-3, where the server closes while stdin still has input to send.
  */
 #include <stdint.h>
 

@@ -4,7 +4,9 @@
  * Defect: when reading from or writing to the server fails (it reset the
  * connection) the client exits 0 without a word, so a script cannot tell
  * that the echo is incomplete.
- * Expected: fails SPEC clause C-RST-2 (a reset is reported as an error).
+ * Expected: fails SPEC clause C-RST-2 (a reset is reported as an error), and
+ * C-RST-3 (the same after the end of input) and C-PREM-3 (the reset that
+ * follows a close during an upload).
  */
 #include "plumbing.h"
 

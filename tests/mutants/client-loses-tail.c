@@ -6,7 +6,8 @@
  * status says all went well.
  * Expected: fails SPEC clause C-SLOW-1 (an echo that comes after the input
  * ends is received), and with it every clause whose test pipes a batch in
- * and reads the whole echo back: C-BATCH-1, C-BATCH-2, C-EXACT-1; and
+ * and reads the whole echo back: C-BATCH-1, C-BATCH-2, C-BATCH-3, C-EXACT-1,
+ * C-SLOW-2; C-RST-3, since it exits 0 before the server's reset; and
  * C-SHORT-1 (SHOULD), since losing the echo it also exits 0.
  */
 #include "plumbing.h"

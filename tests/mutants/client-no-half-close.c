@@ -5,8 +5,8 @@
  * never closes, and the client waits for the server's EOF forever.
  * Expected: fails SPEC clause C-BATCH-1 (batch input comes back whole, exit 0),
  * by the suite's silence timeout, and every other clause whose test needs
- * the client to end after its input does: C-BATCH-2, C-EXACT-1, C-SLOW-1,
- * C-SHORT-1 (SHOULD); and C-INT-1, the client smoke clause, since an
+ * the client to end after its input does: C-BATCH-2, C-BATCH-3, C-EXACT-1,
+ * C-SLOW-1, C-SLOW-2, C-RST-3, C-SHORT-1 (SHOULD); and C-INT-1, the client smoke clause, since an
  * interactive user's end of input (Ctrl-D) does not end it either.
  */
 #include "plumbing.h"

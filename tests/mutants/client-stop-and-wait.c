@@ -9,7 +9,8 @@
  * and C-PREM-2, C-RST-1, C-RST-2 with it (a reset is as unseen as a close).
  * It also waits for each chunk's echo before it sends the next or its end
  * of input, so a server that answers only after the client's EOF, or not
- * at all, leaves both waiting: C-SLOW-1, C-EXACT-1, C-SHORT-1 (SHOULD).
+ * at all, leaves both waiting: C-SLOW-1, C-SLOW-2, C-EXACT-1, C-PREM-3 (the
+ * server takes the upload without echoing), C-RST-3, C-SHORT-1 (SHOULD).
  */
 #include <unistd.h>
 

@@ -4,7 +4,8 @@
  * Defect: after each read it waits up to 2 s for more before it writes
  * what it holds (at once only when its buffer is full, or at the client's
  * EOF), so every echo is right but a lone chunk comes back late.
- * Expected: fails SPEC clause S-ECHO-3 (a lone chunk is echoed at once).
+ * Expected: fails SPEC clause S-ECHO-3 (a lone chunk is echoed at once), and
+ * S-ECHO-7 (each message of a request and response is back within P).
  */
 #include <errno.h>
 #include <poll.h>

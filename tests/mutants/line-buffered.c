@@ -5,7 +5,7 @@
  * client's EOF), so an interactive client without one sees nothing.
  * Expected: fails SPEC clause S-ECHO-3 (a chunk without newline echoed at once),
  * and every clause whose binary data does not end in a newline: S-ECHO-2,
- * S-ECHO-4; or whose streaming clients need the echo to flow: S-REAP-3,
+ * S-ECHO-4, S-ECHO-7, S-ECHO-8; or whose streaming clients need the echo to flow: S-REAP-3,
  * S-REAP-5, S-RES-3.
  */
 #include <stdio.h>

@@ -4,7 +4,8 @@
  * Defect: echoes each read only up to its first NUL byte.
  * Expected: fails SPEC clause S-ECHO-2 (all 256 byte values), and every
  * echo clause whose data holds a NUL byte: S-ECHO-3 (a lone byte 0),
- * S-ECHO-4 (binary stream), S-ECHO-5 (binary batch).
+ * S-ECHO-4 (binary stream), S-ECHO-5 (binary batch), S-ECHO-7 and S-ECHO-8
+ * (random messages and streams).
  */
 #include <string.h>
 #include <unistd.h>

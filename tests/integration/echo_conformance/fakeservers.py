@@ -5,8 +5,10 @@ test decides exactly what the "server" does: echo, echo slowly, stop early,
 reset.  Activity (a byte moved by the client or the fake server) is counted,
 so that waits give up only after a silence."""
 
+import fcntl
 import socket
 import struct
+import termios
 import threading
 import time
 
@@ -30,8 +32,11 @@ class FakeServer:
         self.behaviour = behaviour
         self.activity = activity
         self.timeout = timeout
+        # What moved, kept unless a behaviour that moves tens of MiB says not.
+        self.record = True
         self.received = bytearray()
         self.sent = bytearray()
+        self.sent_count = 0
         self.proceed = threading.Event()    # set by the test when the server may go on
         self.listener = socket.socket()
         self.listener.bind((HOST, 0))
@@ -61,7 +66,8 @@ class FakeServer:
     def recv(self, conn):
         """The next chunk from the client, b"" at its end of file."""
         chunk = conn.recv(1 << 16)
-        self.received += chunk
+        if self.record:
+            self.received += chunk
         self.activity.bump()
         return chunk
 
@@ -82,7 +88,9 @@ class FakeServer:
         view = memoryview(data)
         while view:
             n = conn.send(view)
-            self.sent += view[:n]
+            if self.record:
+                self.sent += view[:n]
+            self.sent_count += n
             view = view[n:]
             self.activity.bump()
 
@@ -115,6 +123,67 @@ def late_echo(fake, conn):
     fake.send(conn, data)
 
 
+def stream_echo(fake, conn):
+    """Echo, keeping no copy: for inputs of tens of MiB."""
+    fake.record = False
+    echo(fake, conn)
+
+
+def echo_after_silence(seconds):
+    """A behaviour: receive everything until the client's end of file, stay
+    silent for seconds, then echo it all."""
+    def behaviour(fake, conn):
+        data = fake.recv_all(conn)
+        time.sleep(seconds)
+        fake.send(conn, data)
+    return behaviour
+
+
+def reset(conn):
+    """Abort the connection: its close sends a reset (RST), not a FIN."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def echo_half_then_reset(fake, conn):
+    """After the client's end of file, echo half of the input, then reset."""
+    data = fake.recv_all(conn)
+    fake.send(conn, data[:len(data) // 2])
+    reset(conn)
+
+
+def queued(conn):
+    """Bytes received on conn and not yet read (FIONREAD)."""
+    return struct.unpack("i", fcntl.ioctl(conn, termios.FIONREAD, b"\0" * 4))[0]
+
+
+def close_during_upload(pause, then_reset):
+    """A behaviour: take the first MiB of a large upload, then stop reading
+    until the client is blocked sending (what waits unread has stopped
+    growing for pause seconds); then close the sending side (FIN).  With
+    then_reset, answer at once what the client still sends with a reset, as
+    the TCP of a server whose socket is closed does: a client blocked in a
+    write then gets EPIPE, and SIGPIPE, unless the FIN let its write finish
+    first.  Without, read on and throw away what comes: the client's only
+    sign is the end of file."""
+    def behaviour(fake, conn):
+        fake.record = False
+        taken = 0
+        while taken < 1 << 20 and (chunk := fake.recv(conn)):
+            taken += len(chunk)
+        seen = (queued(conn), time.monotonic())
+        while time.monotonic() - seen[1] < pause:
+            time.sleep(pause / 10)
+            if (now := queued(conn)) != seen[0]:
+                seen = (now, time.monotonic())
+                fake.activity.bump()
+        conn.shutdown(socket.SHUT_WR)
+        if then_reset:
+            reset(conn)
+        else:
+            fake.recv_all(conn)
+    return behaviour
+
+
 def echo_first_line_then_close(fake, conn):
     """Echo one line; once the test has seen it printed, close (FIN)."""
     fake.send(conn, fake.recv_line(conn))
@@ -127,7 +196,7 @@ def echo_first_line_then_reset(fake, conn):
     sent at once could destroy the echo before the client reads it."""
     fake.send(conn, fake.recv_line(conn))
     fake.proceed.wait(fake.timeout)
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    reset(conn)
 
 
 def short_echo(fake, conn):

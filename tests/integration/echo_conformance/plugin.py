@@ -538,8 +538,8 @@ def run_client(settings, activity, fake_server):
         pytest.fail(_missing_message("client", missing), pytrace=False)
     runs = []
 
-    def run(port, stdin=subprocess.PIPE):
-        c = ClientRun(settings, port, stdin, activity)
+    def run(port, stdin=subprocess.PIPE, **how):
+        c = ClientRun(settings, port, stdin, activity, **how)
         runs.append(c)
         return c
     yield run

@@ -1,13 +1,14 @@
 """Echo semantics (RFC 862): what is sent comes back, all of it, as it arrives."""
 
 import os
+import signal
 import socket
 import threading
 import time
 
 import pytest
 
-from echo_conformance import net
+from echo_conformance import net, procfs, procs
 
 pytestmark = pytest.mark.server
 
@@ -69,6 +70,93 @@ def test_four_mib_stream_is_echoed_intact(server):
         writer.join()
     assert not writer_error, str(writer_error[0])
     net.assert_identical(payload, got, "the 4 MiB echo differs")
+
+
+# Every power of two from 256 B to 64 KiB, and one byte either side: the
+# usual sizes of a server's buffer, where a read that fills it exactly can
+# be taken for "more is coming".
+EDGE_SIZES = [size + d for size in (1 << k for k in range(8, 17)) for d in (-1, 0, 1)]
+
+
+@pytest.mark.clause("S-ECHO-7")
+def test_messages_at_buffer_edges_are_echoed_at_once(server, settings):
+    # Request and response, as a protocol on top of echo would use it: the
+    # client waits for each answer before it sends the next message.
+    sock = server.connect()
+    for size in EDGE_SIZES:
+        net.echo(sock, os.urandom(size), f"the echo of a message of {size} bytes",
+                 within=settings.prompt)
+
+
+def stop_and_continue(server):
+    """SIGSTOP every process of the tree, wait until all are stopped, then
+    SIGCONT them, as Ctrl-Z and `fg` do: a system call blocked in any of
+    them then returns early, a write with the count it managed so far."""
+    pids = [server.pid, *server.live_tree()]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        def stopped():     # or ended meanwhile (a zombie, or gone)
+            return all((p := procfs.proc(pid)) is None or p.state in "TtZX" for pid in pids)
+        assert procs.wait_until(stopped, server.timeout), (
+            f"the server's processes were not all stopped {server.timeout:.0f} s after SIGSTOP")
+    finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+
+STOPPED_ROUNDS = 5
+
+
+def round_bytes():
+    """More than a server's send buffer can ever hold (the kernel's largest,
+    tcp_wmem's last field), so that a server echoing a round to a client
+    that does not read is sure to block in a write."""
+    try:
+        with open("/proc/sys/net/ipv4/tcp_wmem", encoding="ascii") as f:
+            largest = int(f.read().split()[2])
+    except (OSError, IndexError, ValueError):
+        largest = 4 << 20   # Linux's default
+    return largest + (1 << 20)
+
+
+@pytest.mark.clause("S-ECHO-8")
+def test_stream_survives_stops_and_continues(server, settings):
+    # Each round catches the server twice: blocked writing back to a client
+    # that has stopped reading (the write returns short: a server that
+    # ignores the count loses the rest), and blocked reading with nothing
+    # in flight.
+    sock = server.connect(rcvbuf=16 << 10)
+    size = round_bytes()
+    for r in range(STOPPED_ROUNDS):
+        chunk = os.urandom(size)
+        writer_error = []
+
+        def write():
+            try:
+                net.send(sock, chunk, f"streaming round {r}")
+            except AssertionError as e:
+                writer_error.append(e)
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            # Not reading: the round fills the buffers on the way back, and
+            # the server blocks in a write.
+            time.sleep(0.1 * settings.scale)
+            stop_and_continue(server)
+            got = net.recv_exactly(sock, len(chunk), f"the echo of round {r}, which the "
+                                                     f"server was stopped and continued in")
+        finally:
+            writer.join()
+        assert not writer_error, str(writer_error[0])
+        net.assert_identical(chunk, got, f"the echo of round {r} differs (the server was "
+                                         f"stopped and continued while writing it)")
+        stop_and_continue(server)   # now blocked reading, with nothing in flight
+    net.echo(sock, b"after the last stop\n", "the echo after the server was stopped and "
+                                              "continued while waiting to read")
 
 
 # Small enough to sit in the socket buffers while the client is not reading.
