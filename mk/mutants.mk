@@ -34,9 +34,9 @@ $(B)/mutants:
 $(PLUMBING): $(MUTANT_DIR)/plumbing.c $(MUTANT_DIR)/plumbing.h src/*.h | $(B)/mutants
 	$(CC) $(ALL_CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) -c -o $@ $<
 
-# The one program with threads.
-$(B)/mutants/thread-server: LDLIBS += -pthread
-$(B)/mutants/thread-server: CFLAGS += -pthread
+# The programs with threads.
+$(B)/mutants/thread-server $(B)/mutants/unjoined-threads: LDLIBS += -pthread
+$(B)/mutants/thread-server $(B)/mutants/unjoined-threads: CFLAGS += -pthread
 
 $(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libecho.a | $(B)/mutants
 	$(CC) $(ALL_CPPFLAGS) -I$(MUTANT_DIR) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLUMBING) $(B)/libecho.a $(LDLIBS)

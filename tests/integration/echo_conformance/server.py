@@ -46,14 +46,22 @@ class Server(Program):
             return [s for s in procfs.listeners(self.port) if s.inode in held]
         found = self.wait_ready(mine, self.settings.start_timeout)
         if found:
-            if not any(procfs.reachable_from_loopback(s) for s in found):
-                raise StartError(f"the server listens on port {self.port}, but not on an "
-                                 f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
+            v6only = {s.inode for s in sockdiag.listeners() if s.v6only}
+            if not any(procfs.reachable_from_loopback(s) and s.inode not in v6only
+                       for s in found):
+                how = (" with IPV6_V6ONLY set, so that IPv4 clients cannot reach it"
+                       if any(s.inode in v6only for s in found) else "")
+                raise StartError(f"the server listens on port {self.port}{how}, but not on "
+                                 f"an address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0, or "
+                                 f":: without IPV6_V6ONLY)")
             return {s.inode for s in found}
         if not self.alive():
-            hint = " (it must run in the foreground)" if self.popen.returncode == 0 else ""
+            if self.popen.returncode == 0 and procs.adopted():
+                raise StartError(f"the server exited with {self.status()} at start-up and "
+                                 f"left a process of its own to serve: it must run in the "
+                                 f"foreground (S-END-3). Its output:\n{self.output()}")
             raise StartError(f"the server exited with {self.status()} before listening on "
-                             f"port {self.port}{hint}. Its output:\n{self.output()}")
+                             f"port {self.port}. Its output:\n{self.output()}")
         raise StartError(f"the server did not listen on port {self.port} within "
                          f"{self.settings.start_timeout:.0f} s; check that it takes the "
                          f"port from its command line. Its output:\n{self.output()}")
