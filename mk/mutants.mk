@@ -14,6 +14,8 @@
 #   make mutants JOBS=2               two suite runs at once (default 1)
 #   make mutants MUTANT_SUITE_JOBS=   each suite run without pytest-xdist
 #                                     (default: as `make conformance`, 2 workers)
+#   make mutants-stability REPEAT=3   every row judged REPEAT times; lists the
+#                                     rows whose verdict changed (ONLY= too)
 
 MUTANT_DIR  = tests/mutants
 MUTANT_SRC  = $(filter-out $(MUTANT_DIR)/plumbing.c,$(wildcard $(MUTANT_DIR)/*.c))
@@ -22,8 +24,9 @@ PLUMBING    = $(B)/mutants/plumbing.o
 JOBS       ?= 1
 MUTANT_SUITE_JOBS ?= -n 2 --dist loadgroup
 ONLY       ?=
+REPEAT     ?= 3
 
-.PHONY: mutant-bins mutants
+.PHONY: mutant-bins mutants mutants-stability
 # Built by plain `make` too, so that a warning in them fails the build at once.
 all: $(MUTANT_BINS)
 mutant-bins: $(MUTANT_BINS)
@@ -43,4 +46,8 @@ $(B)/mutants/%: $(MUTANT_DIR)/%.c $(MUTANT_DIR)/plumbing.h $(PLUMBING) $(B)/libe
 
 mutants: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS)
 	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) \
+	  --suite-jobs '$(MUTANT_SUITE_JOBS)' $(foreach p,$(ONLY),'$(p)')
+
+mutants-stability: $(MUTANT_BINS) $(STAGE_BINS) $(PROGS)
+	$(PYTHON) $(MUTANT_DIR)/run.py --build $(B) --jobs $(JOBS) --repeat $(REPEAT) \
 	  --suite-jobs '$(MUTANT_SUITE_JOBS)' $(foreach p,$(ONLY),'$(p)')

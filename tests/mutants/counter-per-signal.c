@@ -9,7 +9,8 @@
  * a few more children are alive, until it waits for ever for a child to
  * end and accepts no one.  One burst does not show it.
  * Expected: fails SPEC clause S-DRIFT-1 (capacity after rounds of
- * simultaneous closes).
+ * simultaneous closes); S-DRIFT-2, judged on the same rounds, is then not
+ * judged.
  */
 #include <errno.h>
 #include <signal.h>

@@ -49,11 +49,12 @@ class Server(Program):
             v6only = {s.inode for s in sockdiag.listeners() if s.v6only}
             if not any(procfs.reachable_from_loopback(s) and s.inode not in v6only
                        for s in found):
-                how = (" with IPV6_V6ONLY set, so that IPv4 clients cannot reach it"
-                       if any(s.inode in v6only for s in found) else "")
-                raise StartError(f"the server listens on port {self.port}{how}, but not on "
-                                 f"an address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0, or "
-                                 f":: without IPV6_V6ONLY)")
+                if any(s.inode in v6only for s in found):
+                    raise StartError(f"the server listens on port {self.port} of :: with "
+                                     f"IPV6_V6ONLY set, which IPv4 clients (127.0.0.1) cannot "
+                                     f"reach: clear IPV6_V6ONLY, or bind 0.0.0.0 or 127.0.0.1")
+                raise StartError(f"the server listens on port {self.port}, but not on an "
+                                 f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
             return {s.inode for s in found}
         if not self.alive():
             if self.popen.returncode == 0 and procs.adopted():
