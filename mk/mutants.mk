@@ -4,7 +4,8 @@
 # for exactly the clauses tests/mutants/expect.tsv names, while the correct
 # implementations (the reference; servers built on poll(), threads, a
 # signalfd, a self-pipe, a double fork, SIGCHLD ignored, a non-blocking
-# accept with naps, slow writes; the real peers) pass, and that no run
+# accept with naps, slow writes, a supervisor and its worker, prefork
+# workers that fork or use epoll; the real peers) pass, and that no run
 # leaves a process behind.  Each row is a whole suite run for its side:
 # about 30 s for a correct server on a quiet 2-core machine, up to the
 # suite's own budget (5 min x --timeout-scale) for a mutant.
