@@ -297,6 +297,64 @@ serve_nonblocking(int lfd, void (*reaper)(int signo), void (*serve)(int connfd),
 	}
 }
 
+/* supervise()'s workers, for its SIGTERM handler. */
+static pid_t workers[8];
+static int nworkers_started;
+
+static void
+forward_to_workers(int signo)
+{
+	int saved_errno = errno, i;
+
+	for (i = 0; i < nworkers_started; i++)
+		(void)kill(workers[i], signo);
+	errno = saved_errno;
+}
+
+void
+supervise(int lfd, int nworkers, void (*work)(int lfd))
+{
+	sigset_t term, old;
+	int status, failed = 0, left;
+	pid_t pid;
+
+	if (nworkers < 1 || nworkers > (int)(sizeof workers / sizeof workers[0])) {
+		errno = EINVAL;
+		die("supervise");
+	}
+	/* A SIGTERM that comes while workers start is forwarded to all of them. */
+	if (sigemptyset(&term) < 0 || sigaddset(&term, SIGTERM) < 0 ||
+	    sigprocmask(SIG_BLOCK, &term, &old) < 0)
+		die("sigprocmask");
+	if (set_handler(SIGTERM, forward_to_workers) < 0)
+		die("sigaction");
+	for (left = 0; left < nworkers; left++) {
+		if ((pid = fork()) < 0)
+			die("fork");
+		if (pid == 0) {
+			exit_on_sigterm();
+			if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+				die("sigprocmask");
+			work(lfd);
+			_exit(1);
+		}
+		workers[nworkers_started++] = pid;
+	}
+	(void)close(lfd);
+	if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
+		die("sigprocmask");
+	while (left > 0) {
+		if ((pid = waitpid(-1, &status, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("waitpid");
+		}
+		left--;
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	exit(failed);
+}
+
 void
 serve_polling(int lfd, int wakefd, void (*drain)(int wakefd), void (*serve)(int connfd))
 {

@@ -137,6 +137,15 @@ void serve_nonblocking(int lfd, void (*reaper)(int signo), void (*serve)(int con
 void serve_polling(int lfd, int wakefd, void (*drain)(int wakefd), void (*serve)(int connfd));
 
 /*
+ * supervise: the part of a supervisor or prefork server that is not
+ * serving: fork nworkers workers (at most 8), each running work(lfd),
+ * which must not return, with SIGTERM ending it as exit_on_sigterm()
+ * does; close lfd, so that only the workers accept; forward SIGTERM to
+ * every worker; exit once all have ended, with status 0 when each did.
+ */
+void supervise(int lfd, int nworkers, void (*work)(int lfd));
+
+/*
  * A client copies stdin to the server and the echo to stdout, watching both
  * with poll().  The three moments where clients go wrong are hooks, so a
  * client mutant replaces exactly one of them.

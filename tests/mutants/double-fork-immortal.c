@@ -8,7 +8,9 @@
  * every process the program leaves behind.
  * Expected: fails SPEC clauses S-REAP-5 (no child outlives its connection),
  * S-LIFE-5 (no process outlives its connection after SIGTERM), S-RES-1
- * (thousands of resets), S-END-1 (thousands of sequential connections).
+ * (thousands of resets), S-END-1 (thousands of sequential connections),
+ * S-DRIFT-1 (rounds of clients, each round's processes ending with it;
+ * S-DRIFT-2, judged on the same rounds, is then not judged).
  */
 #include "plumbing.h"
 

@@ -3,9 +3,10 @@
  *
  * Defect: one descriptor lost per connection; the client also gets no EOF
  * from a child that ends, since the parent still holds the socket open.
- * Expected: fails SPEC clause S-FD-1 (parent's descriptor count returns to baseline);
- * also S-ECHO-5 (no end of file after the client's half-close, as above)
- * and S-FD-3 (each child inherits the connections leaked before it).
+ * Expected: fails SPEC clause S-FD-1 (the tree's descriptor count returns to
+ * baseline); also S-ECHO-5 (no end of file after the client's half-close,
+ * as above), S-FD-3 (each child inherits the connections leaked before it)
+ * and S-DRIFT-2 (the descriptors accumulate over rounds of connections).
  */
 #include "plumbing.h"
 #include "reap.h"

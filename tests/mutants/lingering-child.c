@@ -6,7 +6,9 @@
  * Expected: fails SPEC clause S-REAP-5 (number of children returns to baseline),
  * and the other clauses where no process may outlive its connection:
  * S-LIFE-5 (after SIGTERM), S-RES-1 (thousands of resets), S-END-1
- * (thousands of sequential connections).
+ * (thousands of sequential connections), S-DRIFT-1 (rounds of clients,
+ * each round's processes ending with it; S-DRIFT-2, judged on the same
+ * rounds, is then not judged).
  */
 #include "plumbing.h"
 

@@ -13,6 +13,9 @@ of it may be left running (verdict.py finds them by an environment marker,
 and kills them).
 
 Prints a table, one row per implementation; exits 1 when any row is wrong.
+With --repeat K (`make mutants-stability`), every row is judged K times,
+and the rows whose verdict was not the same every time are listed at the
+end: a grader that reruns a submission must get the same verdict.
 """
 
 import argparse
@@ -146,6 +149,8 @@ def main():
                         help="pytest-xdist options of each suite run ('' for none)")
     parser.add_argument("--timeout-scale", type=float, default=1.0)
     parser.add_argument("--table", default=str(HERE / "expect.tsv"))
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="judge every row K times and list the rows whose verdict changed")
     parser.add_argument("only", nargs="*", help="rows whose name matches one of these "
                         "shell patterns (stage*, socat-*)")
     args = parser.parse_args()
@@ -155,21 +160,38 @@ def main():
             if not args.only or any(fnmatch.fnmatch(r.name, p) for p in args.only)]
     if not rows:
         sys.exit("no row matches " + " ".join(args.only))
+    if args.repeat < 1:
+        sys.exit(f"--repeat wants a count of 1 or more, not {args.repeat}")
     start = time.monotonic()
     wrong = 0
-    width = max(len(r.name) for r in rows)
+    seen = {}       # row name: the distinct verdicts, in the order first seen
+    width = max(len(r.name) for r in rows) + (len(f" #{args.repeat}") if args.repeat > 1 else 0)
     print(f"{'implementation':<{width}}  side        {'time':>6}  result", flush=True)
+    runs = [(r, k) for r in rows for k in range(1, args.repeat + 1)]
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for row, ok, what, why, took in pool.map(
-                lambda r: check(r, args.timeout_scale, args.suite_jobs.split(), build), rows):
+        for (row, ok, what, why, took), (_, k) in zip(pool.map(
+                lambda run: check(run[0], args.timeout_scale, args.suite_jobs.split(), build),
+                runs), runs):
             mark = "ok  " if ok else ("--  " if ok is None else "BAD ")
             wrong += ok is False
+            verdicts = seen.setdefault(row.name, [])
+            if (ok, what) not in verdicts:
+                verdicts.append((ok, what))
             expect = row.expect + (" " if row.expect == "reject" else " despite findings ") + \
                 ",".join(row.clauses) if row.clauses else row.expect
-            print(f"{row.name:<{width}}  {row.side:<6}  {mark}{took:5.0f}s  {what}"
+            name = f"{row.name} #{k}" if args.repeat > 1 else row.name
+            print(f"{name:<{width}}  {row.side:<6}  {mark}{took:5.0f}s  {what}"
                   f"   [expected: {expect}]" + (f"\n{why}" if why else ""), flush=True)
     print(f"\n{len(rows)} implementations, {wrong} wrong, "
           f"{time.monotonic() - start:.0f} s in all")
+    if args.repeat > 1:
+        unstable = {name: v for name, v in seen.items() if len(v) > 1}
+        print(f"{len(unstable)} of {len(rows)} implementations changed verdict over "
+              f"{args.repeat} runs" + (":" if unstable else ""))
+        for name, verdicts in unstable.items():
+            for ok, what in verdicts:
+                print(f"  {name}: {'ok ' if ok else 'BAD'} {what}")
+        wrong += len(unstable)
     return 1 if wrong else 0
 
 

@@ -205,9 +205,11 @@ def reachable_from_loopback(sock):
     return sock.local_addr in _REACHABLE_FROM_LOOPBACK
 
 
-def connection_inodes():
-    """Inodes of every TCP socket that is not listening (connections)."""
-    return {s.inode for s in tcp_sockets() if s.state != TCP_LISTEN and s.inode}
+def connection_inodes(port=None):
+    """Inodes of every TCP socket that is not listening (connections); with
+    port, only those whose local end is on it (a server's clients)."""
+    return {s.inode for s in tcp_sockets() if s.state != TCP_LISTEN and s.inode
+            and port in (None, s.local_port)}
 
 
 def waiting_syscalls(pid):
@@ -266,11 +268,63 @@ def cpu_seconds(pid, children=False):
 
 
 def rss_kib(pid):
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+    """Resident memory of pid; 0 once it is gone (callers check that)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
     return 0
+
+
+def thread_count(pid):
+    """Threads of pid; 0 once it is gone."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+def mapping_count(pid):
+    """Memory mappings of pid (lines of /proc/PID/maps); 0 once it is gone.
+    A thread that ends without being joined or detached leaves its stack
+    mapped (and its guard page), though it is gone from /proc/PID/task."""
+    try:
+        with open(f"/proc/{pid}/maps", "rb") as f:
+            return sum(1 for _ in f)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What a set of processes holds, summed: what drifts when a server
+    keeps a little of each connection."""
+    processes: int
+    threads: int
+    descriptors: int
+    mappings: int
+
+    def exceeds(self, other, mapping_slack):
+        """What grew beyond other (mappings beyond mapping_slack), in words."""
+        grew = [f"{now - then} more {what} ({then} before, {now} now)"
+                for what, now, then, slack in (
+                    ("processes", self.processes, other.processes, 0),
+                    ("threads", self.threads, other.threads, 0),
+                    ("open descriptors", self.descriptors, other.descriptors, 0),
+                    ("memory mappings", self.mappings, other.mappings, mapping_slack))
+                if now > then + slack]
+        return "; ".join(grew)
+
+
+def footprint(pids):
+    """The Footprint of the processes pids (those gone count for nothing)."""
+    pids = list(pids)
+    return Footprint(sum(1 for pid in pids if (p := proc(pid)) and not p.zombie),
+                     sum(map(thread_count, pids)),
+                     sum(map(fd_count, pids)), sum(map(mapping_count, pids)))
 
 
 def comm(pid):

@@ -156,3 +156,20 @@ def end_everything():
             _kill(p.pid)
         wait_until(lambda: all(procfs.ended(p) for p in left.values()), 5.0)
         reap_adopted()
+
+
+def tree_pids(server):
+    """The server's own pid and those of its live tree: every process whose
+    descriptors, threads and mappings count as the server's, wherever in
+    the tree it accepts (the root, a worker under a supervisor, several
+    prefork workers)."""
+    return [server.pid, *server.live_tree()]
+
+
+def signal_each(pids, signo):
+    """Send signo to each of pids, one at a time; one already gone is skipped."""
+    for pid in pids:
+        try:
+            os.kill(pid, signo)
+        except ProcessLookupError:
+            pass

@@ -46,14 +46,23 @@ class Server(Program):
             return [s for s in procfs.listeners(self.port) if s.inode in held]
         found = self.wait_ready(mine, self.settings.start_timeout)
         if found:
-            if not any(procfs.reachable_from_loopback(s) for s in found):
+            v6only = {s.inode for s in sockdiag.listeners() if s.v6only}
+            if not any(procfs.reachable_from_loopback(s) and s.inode not in v6only
+                       for s in found):
+                if any(s.inode in v6only for s in found):
+                    raise StartError(f"the server listens on port {self.port} of :: with "
+                                     f"IPV6_V6ONLY set, which IPv4 clients (127.0.0.1) cannot "
+                                     f"reach: clear IPV6_V6ONLY, or bind 0.0.0.0 or 127.0.0.1")
                 raise StartError(f"the server listens on port {self.port}, but not on an "
                                  f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
             return {s.inode for s in found}
         if not self.alive():
-            hint = " (it must run in the foreground)" if self.popen.returncode == 0 else ""
+            if self.popen.returncode == 0 and procs.adopted():
+                raise StartError(f"the server exited with {self.status()} at start-up and "
+                                 f"left a process of its own to serve: it must run in the "
+                                 f"foreground (S-END-3). Its output:\n{self.output()}")
             raise StartError(f"the server exited with {self.status()} before listening on "
-                             f"port {self.port}{hint}. Its output:\n{self.output()}")
+                             f"port {self.port}. Its output:\n{self.output()}")
         raise StartError(f"the server did not listen on port {self.port} within "
                          f"{self.settings.start_timeout:.0f} s; check that it takes the "
                          f"port from its command line. Its output:\n{self.output()}")
@@ -179,9 +188,10 @@ class Server(Program):
                     f"waited in its listen queue for {self.timeout:.0f} s")
 
     def serve_in_lanes(self, numbers, lanes):
-        """Short connections (net.one_connection) numbered from numbers, in
-        lanes side by side, each lane one connection after another, so a
-        slow but correct server is not failed for its slowness.  Returns how
+        """Short connections (as net.one_connection) numbered from numbers,
+        in lanes side by side, each lane one connection after another, so a
+        slow but correct server is not failed for its slowness; each is
+        made once the listen queue has room.  Returns how
         many were served and the first failure ("" when none).  Meanwhile the
         orphans the suite adopts (double-fork grandchildren) are reaped, so
         their zombies do not pile up in the suite."""
@@ -191,12 +201,21 @@ class Server(Program):
 
         def lane():
             while not done["failure"]:
-                with lock:
-                    i = next(numbers, None)
-                if i is None:
-                    return
                 try:
-                    net.one_connection(self.port, self.timeout, i)
+                    # One connect at a time, once the listen queue has room:
+                    # a queue that overflows loses connections by chance (a
+                    # reset after the client has sent), which would make the
+                    # verdict vary from run to run; S-END-4 judges the
+                    # backlog itself.
+                    with lock:
+                        i = next(numbers, None)
+                        if i is None:
+                            return
+                        self.wait_accept_queue()
+                        sock = net.connect(self.port, self.timeout)
+                    with sock:
+                        net.echo_then_half_close(sock, f"connection {i}\n".encode(),
+                                                 f"the echo on connection {i}")
                 except AssertionError as e:
                     done["failure"] = done["failure"] or str(e)
                     return

@@ -40,18 +40,21 @@ def test_no_zombie_after_simultaneous_closes(server, settings):
 @pytest.mark.clause("S-REAP-2")
 def test_no_zombie_after_children_end_while_the_server_is_stopped(server):
     # The burst above leaves the merging of signals to the scheduler.  Here
-    # it is certain: the server is stopped while its children end, so their
-    # SIGCHLDs can only merge into one, and one run of its handler (or of
-    # whatever it reaps with) must collect them all.
+    # it is certain: the server and whichever processes of its tree forked
+    # the children (a worker under a supervisor) are stopped while the
+    # children end, so their SIGCHLDs can only merge into one, and one run
+    # of the handler (or of whatever reaps) must collect them all.
     socks, served_by = connect_and_echo(server, 8)
-    server.signal(signal.SIGSTOP)
+    tree = server.live_tree()
+    parents = sorted({server.pid} | {p.ppid for p in served_by if p.ppid in tree})
+    procs.signal_each(parents, signal.SIGSTOP)
     try:
         for sock in socks:
             sock.close()
         procs.wait_until(lambda: all(procfs.ended(p) for p in served_by), server.timeout,
                          progress=lambda: sum(procfs.ended(p) for p in served_by))
     finally:
-        server.signal(signal.SIGCONT)
+        procs.signal_each(parents, signal.SIGCONT)
     server.assert_no_zombies(served_by)
 
 
