@@ -7,9 +7,12 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -318,57 +321,92 @@ book_keeps_every_child_through_forks_and_reaps_in_any_order(void **state)
 	assert_int_equal(children_live(), 0);
 }
 
-/* Start addresses of pid's mappings, from /proc/PID/maps; returns how many. */
-static size_t
-mapping_starts(pid_t pid, unsigned long *starts, size_t max)
+/*
+ * The book's mapping.  reap.c keeps its address to itself, so this binary's
+ * calls of mmap() go through here (mk/unit.mk links test_reap with
+ * --wrap=mmap), and group_setup() has the mappings children_init() makes
+ * noted.
+ */
+static uintptr_t book_start, book_end;
+static int noting, mappings_made;
+
+void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+
+void *
+__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p = __real_mmap(addr, len, prot, flags, fd, off);
+
+	if (noting && p != MAP_FAILED) {
+		book_start = (uintptr_t)p;
+		book_end = book_start + len;
+		mappings_made++;
+	}
+	return p;
+}
+
+/* Whether any mapping of pid (from /proc/PID/maps) holds a byte of the book. */
+static int
+book_mapped_in(pid_t pid)
 {
 	char path[64], line[512];
-	size_t n = 0;
+	int found = 0;
 	FILE *f;
 
 	(void)snprintf(path, sizeof path, "/proc/%ld/maps", (long)pid);
 	f = fopen(path, "r");
 	assert_non_null(f);
-	while (n < max && fgets(line, sizeof line, f) != NULL)
-		starts[n++] = strtoul(line, NULL, 16);
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *dash;
+		uintptr_t lo = (uintptr_t)strtoull(line, &dash, 16);
+		uintptr_t hi = (uintptr_t)strtoull(dash + 1, NULL, 16);
+
+		assert_int_equal(*dash, '-');
+		if (lo < book_end && book_start < hi)
+			found = 1;
+	}
 	assert_int_equal(fclose(f), 0);
-	return n;
+	return found;
 }
 
 /*
- * reap.c: the book is kept out of the children altogether.  A forked child
- * has every mapping its parent had at the fork but one: the book.
+ * reap.c: the book "lives in a mapping of its own that fork() leaves out
+ * of the children".  Judged on the book's own addresses, which a child
+ * must not have mapped at all, while the parent still has them; the rest
+ * of either address space (the loader's, or valgrind's when it runs the
+ * test) is not looked at.
  */
 static void
 book_is_not_in_the_children(void **state)
 {
-	unsigned long parent[512], kid[512];
-	size_t np, nk, i, j, missing = 0;
+	int in_parent, in_child;
 	pid_t pid;
 
 	(void)state;
 #ifdef ECHO_PORTABLE
 	skip();		/* POSIX has no way to keep a mapping from a child */
 #endif
-	np = mapping_starts(getpid(), parent, 512);
+	assert_int_equal(mappings_made, 1);
 	pid = fork_sleeper(1);
-	nk = mapping_starts(pid, kid, 512);
-	for (i = 0; i < np; i++) {
-		for (j = 0; j < nk && kid[j] != parent[i]; j++)
-			;
-		missing += j == nk;
-	}
+	in_parent = book_mapped_in(getpid());
+	in_child = book_mapped_in(pid);
 	end_child(pid);
 	reap_children(SIGCHLD);
 	assert_int_equal(children_live(), 0);
-	assert_int_equal(nk, np - 1);
-	assert_int_equal(missing, 1);
+	assert_true(in_parent);
+	assert_false(in_child);
 }
 
 static int
 group_setup(void **state)
 {
-	if (children_init(BOOK_MAX) < 0)
+	int rc;
+
+	noting = 1;
+	rc = children_init(BOOK_MAX);
+	noting = 0;
+	if (rc < 0)
 		return -1;
 	return harness_group_setup(state);
 }
