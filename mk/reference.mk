@@ -35,7 +35,7 @@ PORTABLE_UNIT = test_cli:* test_reap:* \
     test_net:nonblocking_mode_* \
     test_echo:writen_* test_echo:str_echo_echoes_* test_echo:str_echo_returns_* \
     test_echo:str_echo_restarts_after_* test_echo:str_echo_completes_despite_short_writes \
-    test_echo:str_echo_reports_the_*
+    test_echo:str_echo_reports_the_* test_echo:*stream* test_echo:str_echo_allocates_*
 LINUX_ONLY_CALLS = 'accept4|splice|pipe2'
 
 .PHONY: sa-restart-test portable-test
