@@ -313,28 +313,73 @@ children_add_refuses_a_child_beyond_the_book_s_room(void **state)
 }
 
 /*
+ * The book's slots, as reap.c sizes them: a power of two, at least twice
+ * its room.  A pid's home slot is its low bits.
+ */
+static int
+same_home(pid_t a, pid_t b)
+{
+	pid_t slots = 2;
+
+	while (slots < 2 * BOOK_MAX)
+		slots *= 2;
+	return ((a ^ b) & (slots - 1)) == 0;
+}
+
+/*
+ * Of pids (in the order of their forks), the index of one forked before
+ * another with the same home slot, or -1.  The later one went into a slot
+ * past the earlier one's, so reaping the earlier one must move a pid back.
+ */
+static int
+elder_of_a_pair(const pid_t *pids, int n)
+{
+	int a, b;
+
+	for (a = 0; a < n; a++)
+		for (b = a + 1; b < n; b++)
+			if (same_home(pids[a], pids[b]))
+				return a;
+	return -1;
+}
+
+/*
  * reap.c: the book is a hash table whose slots a reaped pid leaves by
- * moving later pids back.  Hundreds of children, each reaped alone in an
- * order unlike their forks, wrap the pids around the table many times;
- * after every reap the count is right, and at the end children_signal()
- * still reaches every child left, so no pid was lost from its run.
+ * moving later pids back.  Hundreds of children, each reaped alone, half
+ * of them in an order unlike their forks, the other half chosen to make
+ * those moves: the elder of two children with one home slot, or else the
+ * newest, so that the elders stay for the pairs to come (the kernel may
+ * hand pids out in sequence, and in the first order alone no two
+ * children live long enough to share a home).  After every reap the count
+ * is right, and at the end children_signal() still reaches every child
+ * left, so no pid was lost from its run.
  */
 static void
 book_keeps_every_child_through_forks_and_reaps_in_any_order(void **state)
 {
-	pid_t pids[BOOK_MAX];
-	int i, live = 0, step;
+	pid_t pids[BOOK_MAX];	/* in the order of their forks */
+	int i, live = 0, step, moves = 0;
 
 	(void)state;
 	for (step = 0; step < 300; step++) {
 		while (live < BOOK_MAX)
 			pids[live++] = fork_sleeper(1);
-		i = (step * 7) % live;
+		if (step % 2 == 0) {
+			i = (step * 7) % live;
+		} else {
+			i = elder_of_a_pair(pids, live);
+			moves += i >= 0;
+			if (i < 0)
+				i = live - 1;
+		}
 		end_child(pids[i]);
 		reap_children(SIGCHLD);
-		pids[i] = pids[--live];
+		live--;
+		memmove(&pids[i], &pids[i + 1], (size_t)(live - i) * sizeof pids[0]);
 		assert_int_equal(children_live(), live);
 	}
+	/* Else the test never met what it is about. */
+	assert_int_not_equal(moves, 0);
 	children_signal(SIGKILL);
 	assert_int_equal(wait_for_children('Z', live), live);
 	reap_children(SIGCHLD);
