@@ -36,11 +36,11 @@
 
 /*
  * A stream that splice() does not take (other systems, ECHO_PORTABLE)
- * moves through a buffer this large instead, allocated only then, so an
- * idle child never has it: in 1 KiB pieces, each byte costs two system
- * calls per KiB, and the portable build echoed a third of what splice()
- * does; 64 KiB, a loopback segment train in one call, brings it close
- * (bench/README.md, "The portable build").
+ * moves through a buffer this large, allocated only then, so that an
+ * idle child never has it.  In 1 KiB pieces a stream costs a read() and a
+ * write() per KiB, and the portable build echoed about a third of what
+ * splice() does; 64 KiB, a loopback segment train in one call, brings it
+ * close (bench/README.md, "The portable build").
  */
 #define STREAM_BUFSIZE 65536
 
@@ -159,7 +159,7 @@ str_echo(int fd, uint64_t *echoed)
 				rc = echo_splice(fd, &total);
 				if (rc != 1)
 					break;
-				/* Without it the stream goes on, 1 KiB at a time. */
+				/* Without the big buffer it goes on 1 KiB at a time. */
 				big = malloc(STREAM_BUFSIZE);
 				if (big != NULL) {
 					buf = big;
