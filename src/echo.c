@@ -37,10 +37,10 @@
 /*
  * A stream that splice() does not take (other systems, ECHO_PORTABLE)
  * moves through a buffer this large, allocated only then, so that an
- * idle child never has it.  In 1 KiB pieces a stream costs a read() and a
- * write() per KiB, and the portable build echoed a third to a half of
- * what splice() does; 64 KiB, a loopback segment train in one call, brings it
- * close (bench/README.md, "The portable build").
+ * idle child never has it.  In 1 KiB pieces a stream costs a read() and
+ * a write() per KiB, and the portable build echoed a third to a half of
+ * what splice() does; 64 KiB, a loopback segment train in one call,
+ * brings it close (bench/README.md, "The portable build").
  */
 #define STREAM_BUFSIZE 65536
 
