@@ -5,7 +5,8 @@ two threads, the server's process or processes, the kernel's softirq
 work: everything the transfer makes the machine do, and whatever else
 runs meanwhile, so run it on a quiet machine).
 
-usage: bulk.py --build DIR [--reps N] [--bytes N] [--only NAME,...] [--out FILE]
+usage: bulk.py --build DIR [--reps N] [--bytes N] [--server NAME=COMMAND]...
+               [--only NAME,...] [--out FILE]
 
 Per server: MiB/s; how many of the machine's CPUs were busy on average
 (task-clock / wall time); context switches per MiB, i.e. how often a
@@ -19,6 +20,7 @@ one loopback crossing) is measured the same way for comparison.
 import argparse
 import json
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -88,6 +90,8 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--bytes", type=int, default=1 << 30)
+    ap.add_argument("--server", action="append", default=[], metavar="NAME=COMMAND",
+                    help="another server to measure; {port} in COMMAND is its port")
     ap.add_argument("--only", help="comma-separated server names (see bench.py)")
     ap.add_argument("--out", help="also write the medians and every run as JSON here")
     args = ap.parse_args()
@@ -95,6 +99,9 @@ def main():
     if not os.access(lg, os.X_OK):
         sys.exit("bulk.py: %s is not built (make %s)" % (lg, lg))
     servers = bench.servers(args.build)
+    for spec in args.server:
+        name, _, command = spec.partition("=")
+        servers[name] = shlex.split(command)
     if args.only:
         unknown = set(args.only.split(",")) - servers.keys()
         if unknown:

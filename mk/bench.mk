@@ -9,10 +9,11 @@
 #                       run, a few minutes
 #   make bench-bulk     where a bulk echo's time goes, every server (~2 min)
 #                       (bench/bulk.py; beside the one-way floor)
+#   make bench-portable  the portable build's bulk echo beside the default (~1 min)
 
 BENCH_QUICK ?=
 
-.PHONY: bench bench-bulk
+.PHONY: bench bench-bulk bench-portable
 $(B)/bench:
 	mkdir -p $@
 
@@ -30,3 +31,12 @@ bench: $(PROGS) $(B)/bench/loadgen $(B)/bench/static/echo-server
 
 bench-bulk: $(PROGS) $(B)/bench/loadgen
 	$(PYTHON) bench/bulk.py --build $(B) --out $(B)/bench/bulk.json
+
+# The server built with ECHO_PORTABLE, as on a system without splice().
+$(B)/bench/portable/echo-server: src/*.c src/*.h
+	$(MAKE) --no-print-directory B=$(B)/bench/portable CFLAGS='$(CFLAGS) -DECHO_PORTABLE' $@
+
+bench-portable: $(PROGS) $(B)/bench/loadgen $(B)/bench/portable/echo-server
+	$(PYTHON) bench/bulk.py --build $(B) --bytes 536870912 --only reference,portable \
+	    --server 'portable=$(B)/bench/portable/echo-server -c 1000 {port}' \
+	    --out $(B)/bench/portable.json

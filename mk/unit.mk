@@ -13,7 +13,9 @@ UNIT_HDR  = tests/unit/harness.h src/*.h
 
 # Every call of these in the test binaries, the library's included, goes to
 # the harness's __wrap_X (fault injection, see tests/unit/harness.c).
-UNIT_WRAP = -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=accept4,--wrap=splice
+UNIT_WRAP = -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=accept4,--wrap=splice,--wrap=malloc
+# test_reap learns the address of the book, reap.c's own, from its mmap().
+$(B)/unit/test_reap: UNIT_WRAP += -Wl,--wrap=mmap
 
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka)

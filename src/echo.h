@@ -23,6 +23,10 @@ int writen(int fd, const void *buf, size_t n);
  * str_echo: send back on fd every byte read from fd, until the peer's EOF.
  * Binary-safe and line-agnostic: whatever one read() returns is written back
  * at once, NUL bytes included.  Retries after EINTR.
+ * Reads into 1 KiB of stack.  A read that fills it starts a stream: on
+ * Linux that goes on through splice(2) where fd allows it; otherwise it
+ * goes on through a 64 KiB buffer from malloc(), held until the function
+ * returns (or, when malloc() fails, in the 1 KiB, slower but whole).
  * If echoed is not NULL, *echoed receives the number of bytes echoed,
  * also when the function fails.
  * Returns 0 on EOF, -1 with errno set on an error (ECONNRESET, EPIPE, or

@@ -2,8 +2,8 @@
  * harness.c - the plumbing every unit test binary shares (see harness.h).
  *
  * Fault injection goes through the linker: the tests link with
- * -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=accept4,--wrap=splice
- * (mk/unit.mk), so every call
+ * -Wl,--wrap=read,--wrap=write,--wrap=poll,--wrap=accept4,--wrap=splice,
+ * --wrap=malloc (mk/unit.mk), so every call
  * of read() in the test binary - the library archive's included - lands in
  * __wrap_read() below, and __real_read() is libc's read().  The library is
  * thus tested exactly as shipped: no function pointers, no #ifdef TESTING,
@@ -46,6 +46,7 @@ ssize_t __real_read(int fd, void *buf, size_t n);
 ssize_t __real_write(int fd, const void *buf, size_t n);
 int __real_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int __real_accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags);
+void *__real_malloc(size_t n);
 #ifdef __linux__
 ssize_t __real_splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
     size_t n, unsigned flags);
@@ -98,8 +99,8 @@ arm(enum fault_op op, int fd, int times, int err, size_t max)
 void
 fault_fail(enum fault_op op, int fd, int times, int err)
 {
-	/* poll() takes many descriptors: its faults match any of them. */
-	assert_true(op != FAULT_POLL || fd == FAULT_ANY_FD);
+	/* poll() takes many descriptors, malloc() none: their faults match any. */
+	assert_true((op != FAULT_POLL && op != FAULT_MALLOC) || fd == FAULT_ANY_FD);
 	assert_true(err != 0);
 	arm(op, fd, times, err, 0);
 }
@@ -107,7 +108,7 @@ fault_fail(enum fault_op op, int fd, int times, int err)
 void
 fault_short(enum fault_op op, int fd, int times, size_t max)
 {
-	assert_true(op != FAULT_POLL && op != FAULT_ACCEPT4);
+	assert_true(op != FAULT_POLL && op != FAULT_ACCEPT4 && op != FAULT_MALLOC);
 	/* A read of 0 bytes would look like EOF, a write of 0 like a hang. */
 	assert_true(max > 0);
 	arm(op, fd, times, 0, max);
@@ -221,6 +222,18 @@ __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags)
 		return -1;
 	}
 	return __real_accept4(fd, sa, salen, flags);
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+	struct fault f;
+
+	if (take(FAULT_MALLOC, FAULT_ANY_FD, &f)) {
+		errno = f.err;
+		return NULL;
+	}
+	return __real_malloc(n);
 }
 
 #ifdef __linux__

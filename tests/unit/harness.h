@@ -28,15 +28,15 @@
  */
 enum fault_op {
 	FAULT_READ, FAULT_WRITE, FAULT_POLL, FAULT_ACCEPT4,
-	FAULT_SPLICE_IN, FAULT_SPLICE_OUT
+	FAULT_SPLICE_IN, FAULT_SPLICE_OUT, FAULT_MALLOC
 };
 
-/* fd for a fault that matches any descriptor (the only choice for poll). */
+/* fd for a fault that matches any descriptor (the only choice for poll and malloc). */
 #define FAULT_ANY_FD (-1)
 
 /*
  * fault_fail: the next `times` calls of op on fd, made by this thread,
- * fail with errno err without reaching the kernel.
+ * fail with errno err (malloc: return NULL) without reaching libc.
  */
 void fault_fail(enum fault_op op, int fd, int times, int err);
 
@@ -62,6 +62,7 @@ ssize_t __wrap_read(int fd, void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n);
 int __wrap_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *salen, int flags);
+void *__wrap_malloc(size_t n);
 
 /* ---- Per-test set-up ---------------------------------------------- */
 

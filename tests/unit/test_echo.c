@@ -107,7 +107,7 @@ session_start(struct session *s, const void *msg, size_t len)
 
 /* Runs str_echo() to the asker's EOF; checks the echo came back whole and alone. */
 static void
-session_finish(struct session *s)
+session_run(struct session *s)
 {
 	const struct asker *a = &s->asker;
 
@@ -121,8 +121,15 @@ session_finish(struct session *s)
 	assert_int_equal(a->surplus, 0);
 	assert_int_equal(s->rc, 0);
 	assert_int_equal(s->echoed, a->len);
-	assert_int_equal(fault_armed(), 0);
 	free(s->asker.reply);
+}
+
+/* session_run(), and every fault armed for it met. */
+static void
+session_finish(struct session *s)
+{
+	session_run(s);
+	assert_int_equal(fault_armed(), 0);
 }
 
 static void
@@ -394,9 +401,6 @@ str_echo_reports_a_failed_write_of_the_echo(void **state)
 	assert_queued_echo_fails(epipe_on_write, EPIPE, 0);
 }
 
-/* ---- str_echo's splice fast path (not in an ECHO_PORTABLE build) ---- */
-
-#if defined(__linux__) && !defined(ECHO_PORTABLE)
 /* echo_queued() for an echo that must complete: all of it, and rc 0. */
 static void
 assert_queued_echo_completes(void (*arm)(int fd))
@@ -408,6 +412,146 @@ assert_queued_echo_completes(void (*arm)(int fd))
 	assert_int_equal(echoed, QUEUED);
 }
 
+/* ---- str_echo's stream buffer, where splice() does not take the stream ---- */
+
+/*
+ * Arms what sends the stream through str_echo's own buffer: on Linux,
+ * splice() refusing the socket (elsewhere there is no splice), then lets
+ * the first read, the one that fills the 1 KiB and starts the stream, and
+ * its echo pass as they are (a "short" limit of their own size), so that
+ * the faults a test arms after this meet the stream's reads and writes.
+ */
+static void
+stream_without_splice(int fd)
+{
+#if defined(__linux__) && !defined(ECHO_PORTABLE)
+	fault_fail(FAULT_SPLICE_IN, fd, 1, EINVAL);
+#endif
+	fault_short(FAULT_READ, fd, 1, 1024);
+	fault_short(FAULT_WRITE, fd, 1, 1024);
+}
+
+static void
+stream_reads_counted(int fd)
+{
+	stream_without_splice(fd);
+	fault_short(FAULT_READ, fd, 1, QUEUED);
+	fault_fail(FAULT_READ, fd, 1, ECONNRESET);
+}
+
+/*
+ * echo.h: a stream "goes on through a 64 KiB buffer".  Its reads are
+ * counted by the faults they meet: after the first 1 KiB, one read as it
+ * is (a limit larger than the data), then a reset.  The data all queued,
+ * only a read larger than 1 KiB has echoed all of it by the reset.
+ */
+static void
+str_echo_takes_a_stream_in_reads_larger_than_1_kib(void **state)
+{
+	(void)state;
+	assert_queued_echo_fails(stream_reads_counted, ECONNRESET, QUEUED);
+}
+
+static void
+stream_read_interrupted(int fd)
+{
+	stream_without_splice(fd);
+	fault_fail(FAULT_READ, fd, 1, EINTR);
+}
+
+/* echo.h: str_echo "Retries after EINTR", on a stream's read too. */
+static void
+str_echo_restarts_a_stream_read_after_eintr(void **state)
+{
+	(void)state;
+	assert_queued_echo_completes(stream_read_interrupted);
+}
+
+static void
+stream_write_interrupted(int fd)
+{
+	stream_without_splice(fd);
+	fault_fail(FAULT_WRITE, fd, 1, EINTR);
+}
+
+/* echo.h: str_echo "Retries after EINTR", on a stream's write too. */
+static void
+str_echo_restarts_a_stream_write_after_eintr(void **state)
+{
+	(void)state;
+	assert_queued_echo_completes(stream_write_interrupted);
+}
+
+static void
+stream_writes_short(int fd)
+{
+	stream_without_splice(fd);
+	fault_short(FAULT_WRITE, fd, 5, 7);
+}
+
+/* echo.h: a stream's echo goes back whole despite short writes. */
+static void
+str_echo_completes_a_stream_despite_short_writes(void **state)
+{
+	(void)state;
+	assert_queued_echo_completes(stream_writes_short);
+}
+
+static void
+stream_reset(int fd)
+{
+	stream_without_splice(fd);
+	fault_fail(FAULT_READ, fd, 1, ECONNRESET);
+}
+
+/*
+ * echo.h: -1 with errno on an error, on a stream too: freeing its buffer
+ * on the way out must not lose the errno.
+ */
+static void
+str_echo_reports_a_reset_met_by_a_stream_read(void **state)
+{
+	(void)state;
+	assert_queued_echo_fails(stream_reset, ECONNRESET, 1024);
+}
+
+static void
+stream_without_its_buffer(int fd)
+{
+	stream_without_splice(fd);
+	fault_fail(FAULT_MALLOC, FAULT_ANY_FD, 1, ENOMEM);
+}
+
+/* echo.h: when malloc() fails, the stream goes on "in the 1 KiB, slower but whole". */
+static void
+str_echo_completes_a_stream_whose_buffer_cannot_be_had(void **state)
+{
+	(void)state;
+	assert_queued_echo_completes(stream_without_its_buffer);
+}
+
+/*
+ * echo.c: the stream's buffer is "allocated only then, so an idle child
+ * never has it".  A message that fits in 1 KiB meets a malloc() fault
+ * armed for the whole exchange and leaves it unmet.
+ */
+static void
+str_echo_allocates_nothing_for_what_fits_in_1_kib(void **state)
+{
+	unsigned char msg[1000];
+	struct session s;
+
+	(void)state;
+	fill_random(msg, sizeof msg, 11);
+	session_start(&s, msg, sizeof msg);
+	fault_fail(FAULT_MALLOC, FAULT_ANY_FD, 1, ENOMEM);
+	session_run(&s);
+	assert_int_equal(fault_armed(), 1);
+}
+
+/* ---- str_echo's splice fast path (not in an ECHO_PORTABLE build) ---- */
+
+#if defined(__linux__) && !defined(ECHO_PORTABLE)
 static void
 reset_on_splice_in(int fd)
 {
@@ -525,6 +669,13 @@ main(void)
 		harness_test(str_echo_reports_the_bytes_echoed),
 		harness_test(str_echo_reports_the_bytes_echoed_before_an_error),
 		harness_test(str_echo_reports_a_failed_write_of_the_echo),
+		harness_test(str_echo_takes_a_stream_in_reads_larger_than_1_kib),
+		harness_test(str_echo_restarts_a_stream_read_after_eintr),
+		harness_test(str_echo_restarts_a_stream_write_after_eintr),
+		harness_test(str_echo_completes_a_stream_despite_short_writes),
+		harness_test(str_echo_reports_a_reset_met_by_a_stream_read),
+		harness_test(str_echo_completes_a_stream_whose_buffer_cannot_be_had),
+		harness_test(str_echo_allocates_nothing_for_what_fits_in_1_kib),
 #if defined(__linux__) && !defined(ECHO_PORTABLE)
 		harness_test(str_echo_reports_a_failed_splice_from_the_socket),
 		harness_test(str_echo_reports_a_failed_splice_into_the_socket),
