@@ -11,7 +11,6 @@ run.  See SPEC.md (in this package) for the clauses and
 tests/integration/README.md for the options."""
 
 import os
-import resource
 import subprocess
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from echo_conformance import client as fake
 from echo_conformance import budget, net, options, procfs, procs, report, spec
 from echo_conformance.program import StartError
-from echo_conformance.server import Server
+from echo_conformance.server import Server, ServerGone
 from echo_conformance.settings import Settings
 
 CLAUSES = spec.load()
@@ -76,9 +75,10 @@ def pytest_configure(config):
         _require_programs(config)
         config.conformance_settings.clear_valgrind_logs()
         config.pluginmanager.register(ClauseReport(config), "conformance-report")
-    # Many connections at once need descriptors; orphans need a parent.
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    # Many connections at once need descriptors (the suite's own: the
+    # programs it starts get the limit it was given back, procs.spawn);
+    # orphans need a parent.
+    procs.raise_own_descriptor_limit()
     procs.become_subreaper()
     budget.terminate_as_interrupt()
     config.conformance_clock = budget.Clock(config.conformance_settings.scale)
@@ -201,11 +201,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         cid = _clause_id(item)
         keep = cid is None or (CLAUSES[cid].side in sides and (not only or cid in only)
-                               and (cid not in OPT_IN or getattr(settings, OPT_IN[cid])))
+                               and (cid not in OPT_IN or getattr(settings, OPT_IN[cid]))
+                               and not (settings.quick and report.is_long(cid)))
         (kept if keep else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    # The long clauses first, so that xdist hands them out before anything
+    # else and the rest runs beside them: the run grows by their length only.
+    items[:] = sorted(kept, key=lambda item: not report.is_long(_clause_id(item)))
 
 
 def _label(items):
@@ -273,6 +276,8 @@ def pytest_runtest_makereport(item, call):
         reason = report.plain_reason(call.excinfo)
     rep.user_properties = [*rep.user_properties, ("reason", reason),
                            ("judged", "no" if not_judged else "yes")]
+    if call.excinfo is not None and call.excinfo.errisinstance(ServerGone):
+        rep.user_properties.append(("server_gone", reason))
     if CLAUSES[cid].level == "SHOULD" and not item.config.conformance_settings.strict:
         what = "not judged" if not_judged else "not met"
         rep.outcome = "skipped"
@@ -291,6 +296,8 @@ class ClauseReport:
         self.config = config
         self.settings = config.conformance_settings
         self.recorder = report.Recorder(CLAUSES)
+        only = _only_clauses(config)
+        self.recorder.judge_gone = not only or report.GONE_CLAUSE in only
         self.verdicts = []
         self.complete = True
 
@@ -347,7 +354,8 @@ class ClauseReport:
         if not self.verdicts:
             return
         terminalreporter.section("conformance by clause (SPEC.md)")
-        for line in report.terminal_lines(self.verdicts, self.settings.strict, self.complete):
+        for line in report.terminal_lines(self.verdicts, self.settings.strict, self.complete,
+                                          self.settings.quick):
             terminalreporter.line(line)
         if self.settings.valgrind_dir:
             terminalreporter.line(f"valgrind logs: {self.settings.valgrind_dir}")
@@ -398,7 +406,7 @@ def _check_still_running(srv):
     """A server that died during a test and was never stopped by it has
     failed that test, whatever the test itself checked."""
     if not srv.stopping and (why := srv.gone("the test")):
-        pytest.fail(why, pytrace=False)
+        raise ServerGone(why)
 
 
 @pytest.fixture

@@ -13,6 +13,14 @@ PASSED, FAILED, WARNED, NOT_JUDGED, NOT_RUN = (
 # From worst to best: a clause's verdict is the worst of its tests' outcomes.
 _WORST_FIRST = (FAILED, NOT_JUDGED, WARNED, PASSED)
 SHOULD_PREFIX = "SHOULD clause"      # starts the xfail reason of a downgraded SHOULD failure
+# The clauses that take long silences, which --quick leaves out.
+LONG_FAMILY = "S-TIME-"
+# The clause a server found gone fails, whichever test found it.
+GONE_CLAUSE = "S-RES-4"
+
+
+def is_long(cid):
+    return bool(cid) and cid.startswith(LONG_FAMILY)
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Recorder:
         self.clauses = clauses
         self.results = {}       # nodeid -> Result
         self.extra = {}         # clause id -> Verdict judged outside tests (valgrind)
+        self.judge_gone = GONE_CLAUSE in clauses    # False when it is deselected
 
     def add(self, report):
         props = dict(report.user_properties)
@@ -59,6 +68,11 @@ class Recorder:
         if clause is None:
             return
         name = report.nodeid.split("::")[-1]
+        if self.judge_gone and (gone := props.get("server_gone")):
+            # Whatever the test's own clause, and its level: a dead server
+            # fails a MUST (a SHOULD test alone would only warn).
+            self.results[f"{report.nodeid}::{GONE_CLAUSE}"] = Result(
+                GONE_CLAUSE, name, report.nodeid, FAILED, gone)
         previous = self.results.get(report.nodeid)
         if previous and previous.outcome in (FAILED, WARNED):
             return          # a teardown after a failure adds nothing
@@ -156,7 +170,7 @@ def progress_line(v):
     return f"{_MARK[v.verdict]}  {v.clause.id:<12} {v.clause.level:<6}  {v.clause.title}"
 
 
-def terminal_lines(verdicts, strict, complete=True):
+def terminal_lines(verdicts, strict, complete=True, quick=False):
     lines = []
     for v in verdicts:
         if v.verdict == NOT_RUN:
@@ -167,11 +181,17 @@ def terminal_lines(verdicts, strict, complete=True):
             lines.append(f"      hint: {v.clause.hint}")
         elif v.verdict == NOT_JUDGED:
             lines.append(f"      not judged: {v.reason}")
-    lines.append(totals(verdicts, strict, complete))
+    lines.append(totals(verdicts, strict, complete, quick))
     return lines
 
 
-def totals(verdicts, strict, complete=True):
+def left_out_by_quick(verdicts, quick):
+    """The long clauses a --quick run did not run."""
+    return [v.clause.id for v in verdicts if quick and is_long(v.clause.id)
+            and v.verdict == NOT_RUN]
+
+
+def totals(verdicts, strict, complete=True, quick=False):
     count = {k: sum(1 for v in verdicts if v.verdict == k) for k in _MARK}
     must = sum(1 for v in verdicts if v.verdict == FAILED and v.clause.level == "MUST")
     head = (f"Clauses: {count[PASSED]} passed, {count[FAILED]} failed ({must} MUST), "
@@ -181,6 +201,9 @@ def totals(verdicts, strict, complete=True):
         return f"{head} Verdict: NOT conforming"
     if not complete:
         return f"{head} Verdict: none, the run was interrupted"
+    if left := left_out_by_quick(verdicts, quick):
+        return (f"{head} Verdict: none, a quick run (--quick): {', '.join(left)} not run; "
+                f"run without --quick to be judged conforming")
     return f"{head} Verdict: conforming" + (" (strict)" if strict else "")
 
 
@@ -194,8 +217,10 @@ def to_json(verdicts, settings):
         "server_cmd": settings.server_cmd if "server" in sides else None,
         "client_cmd": settings.client_cmd if "client" in sides else None,
         "strict": settings.strict,
-        "conforming": conforming(verdicts, settings.strict),
-        "summary": totals(verdicts, settings.strict),
+        "conforming": (conforming(verdicts, settings.strict)
+                       and not left_out_by_quick(verdicts, settings.quick)),
+        "quick": settings.quick,
+        "summary": totals(verdicts, settings.strict, quick=settings.quick),
         "clauses": [{
             "id": v.clause.id, "level": v.clause.level, "title": v.clause.title,
             "verdict": v.verdict, "reason": v.reason,
@@ -213,7 +238,7 @@ def markdown(verdicts, settings):
         rows.append(f"Server: `{settings.server_cmd}`  ")
     if "client" in sides:
         rows.append(f"Client: `{settings.client_cmd}`")
-    rows += ["", f"**{totals(verdicts, settings.strict)}**", "",
+    rows += ["", f"**{totals(verdicts, settings.strict, quick=settings.quick)}**", "",
             "| | Clause | Level | Title | Why / hint |", "|---|---|---|---|---|"]
     icon = {PASSED: "✅", FAILED: "❌", WARNED: "⚠️", NOT_JUDGED: "❔"}
     for v in verdicts:

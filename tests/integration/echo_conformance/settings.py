@@ -33,6 +33,7 @@ class Settings:
     scale_connections: int      # --scale: 0 leaves S-SCALE-1 out
     scale: float
     strict: bool
+    quick: bool                 # --quick: the S-TIME-* clauses left out
     valgrind_dir: Path | None
 
     @classmethod
@@ -50,7 +51,8 @@ class Settings:
                 commands[side] = _beside_ini(command, config)
         return cls(server_cmd=commands["server"], client_cmd=commands["client"],
                    clients=opt.clients, scale_connections=opt.scale or 0, scale=scale,
-                   strict=opt.strict_should, valgrind_dir=valgrind_dir)
+                   strict=opt.strict_should, quick=opt.quick,
+                   valgrind_dir=valgrind_dir)
 
     def command(self, side):
         return self.server_cmd if side == "server" else self.client_cmd
