@@ -169,7 +169,10 @@ def test_sigterm_to_the_process_group_ends_every_process(server, settings, timeo
     members = [server.pid, *(p.pid for p in tree if _group_of(p.pid) == group)]
     server.stopping = True
     for pid in members:
-        os.kill(pid, signal.SIGTERM)
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass        # ended already, by the SIGTERM of a process signalled before
     gone = procs.wait_until(lambda: not server.alive() and all(procfs.ended(p) for p in tree),
                             timeout, progress=lambda: sum(procfs.ended(p) for p in tree))
     left = [f"{p.pid} ({procfs.comm(p.pid)})" for p in tree if not procfs.ended(p)]
