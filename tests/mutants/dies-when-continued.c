@@ -6,7 +6,8 @@
  * that ended while it was stopped become the zombies of whoever adopts
  * them, so an empty tree afterwards proves nothing: the server is gone.
  * Expected: fails SPEC clause S-REAP-2 (no zombie after many clients close at
- * the same instant; the server must still be alive and serving at its end).
+ * the same instant; the server must still be alive and serving at its end),
+ * and S-RES-4 (a server found gone after a test).
  */
 #include <signal.h>
 #include <unistd.h>
