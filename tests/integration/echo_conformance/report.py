@@ -186,9 +186,10 @@ def terminal_lines(verdicts, strict, complete=True, quick=False):
 
 
 def left_out_by_quick(verdicts, quick):
-    """The long clauses a --quick run did not run."""
+    """The long clauses a --quick run did not run, on a side it tested."""
+    sides = tested_sides(verdicts)
     return [v.clause.id for v in verdicts if quick and is_long(v.clause.id)
-            and v.verdict == NOT_RUN]
+            and v.verdict == NOT_RUN and v.clause.side in sides]
 
 
 def totals(verdicts, strict, complete=True, quick=False):
