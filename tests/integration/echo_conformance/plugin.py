@@ -296,8 +296,6 @@ class ClauseReport:
         self.config = config
         self.settings = config.conformance_settings
         self.recorder = report.Recorder(CLAUSES)
-        only = _only_clauses(config)
-        self.recorder.judge_gone = not only or report.GONE_CLAUSE in only
         self.verdicts = []
         self.complete = True
 
@@ -322,6 +320,9 @@ class ClauseReport:
         for nodeid in nodeids:
             if cid := _TEST_CLAUSE.get(nodeid.split("::")[-1].split("[")[0]):
                 self.pending.setdefault(cid, set()).add(nodeid)
+        # A server gone after any test fails S-RES-4 only when the selection
+        # (-k, --only-clauses) keeps that clause, as for every other clause.
+        self.recorder.judge_gone = report.GONE_CLAUSE in self.pending
 
     def _progress(self, nodeid):
         cid = _TEST_CLAUSE.get(nodeid.split("::")[-1].split("[")[0])

@@ -60,7 +60,7 @@ class Recorder:
         self.clauses = clauses
         self.results = {}       # nodeid -> Result
         self.extra = {}         # clause id -> Verdict judged outside tests (valgrind)
-        self.judge_gone = GONE_CLAUSE in clauses    # False when it is deselected
+        self.judge_gone = GONE_CLAUSE in clauses    # False once it is known deselected
 
     def add(self, report):
         props = dict(report.user_properties)
