@@ -20,8 +20,8 @@ IDLE_MAX_SHARE = 0.05   # of one CPU
 HOG_LIMIT = 100 << 20   # bytes a client that never reads writes at most
 # Out of descriptors: the server's soft limit is lowered to what it holds
 # plus SPARE_DESCRIPTORS, and that many clients and WAITING more connect.
-SPARE_DESCRIPTORS = 4
-WAITING = 8
+SPARE_DESCRIPTORS = 16
+WAITING = 16
 
 # The streamer runs as a module of this package, found through PYTHONPATH.
 STREAMER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
