@@ -5,7 +5,9 @@
  * from a child that ends, since the parent still holds the socket open.
  * Expected: fails SPEC clause S-FD-1 (parent's descriptor count returns to baseline);
  * also S-ECHO-5 (no end of file after the client's half-close, as above)
- * and S-FD-3 (each child inherits the connections leaked before it).
+ * and S-FD-3 (each child inherits the connections leaked before it), and
+ * S-EXH-1 (out of descriptors, it never recovers: those the clients that
+ * left would free stay leaked).
  */
 #include "plumbing.h"
 #include "reap.h"
