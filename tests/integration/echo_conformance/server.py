@@ -18,6 +18,7 @@ from .program import Program, StartError
 IDLE_WINDOW = 3.0       # seconds an idle server's CPU is watched
 IDLE_MAX_SHARE = 0.05   # of one CPU
 HOG_LIMIT = 100 << 20   # bytes a client that never reads writes at most
+HOG_PAUSE = 0.5         # seconds without room to write that say the connection is full
 # Out of descriptors: the server's soft limit is lowered to what it holds
 # plus SPARE_DESCRIPTORS, and that many clients and WAITING more connect.
 SPARE_DESCRIPTORS = 16
@@ -205,7 +206,7 @@ class Server(Program):
             try:
                 sent += hog.send(b"\xaa" * 65536)
             except BlockingIOError:
-                if not select.select([], [hog], [], 0.5 * self.settings.scale)[1]:
+                if not select.select([], [hog], [], HOG_PAUSE)[1]:
                     break
         return hog, sent
 
