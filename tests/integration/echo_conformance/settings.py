@@ -9,6 +9,7 @@ BASE_TIMEOUT = 5.0          # seconds of silence before a wait gives up
 VALGRIND_SLOWDOWN = 8.0     # memcheck runs programs many times slower
 PROMPT = 1.0                # seconds for what must happen "at once"
 SETTLE = 1.0                # seconds for a process to end by itself at cleanup
+LONG_SILENCE = 40.0         # seconds of the time clauses' silence (L): beyond any idle cut
 
 
 def _program(command):
@@ -71,6 +72,12 @@ class Settings:
         S-SIG-3): generous for loopback, where the reference answers in
         microseconds, yet far below the silence timeout."""
         return PROMPT * self.scale
+
+    @property
+    def long_silence(self):
+        """L, scaled like the timeouts but for valgrind's slowdown: a timer
+        or an idle cut in the program runs at the same pace under valgrind."""
+        return LONG_SILENCE * self.scale / (VALGRIND_SLOWDOWN if self.valgrind_dir else 1.0)
 
     @property
     def settle(self):

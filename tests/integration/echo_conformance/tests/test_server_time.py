@@ -11,11 +11,10 @@ import pytest
 
 from echo_conformance import net
 from echo_conformance.server import IDLE_WINDOW
-
-SILENCE = 40.0      # seconds, times --timeout-scale: far beyond any plausible idle cut
+from echo_conformance.settings import LONG_SILENCE
 
 pytestmark = [pytest.mark.server, pytest.mark.xdist_group("time"),
-              pytest.mark.budget(SILENCE + 60)]
+              pytest.mark.budget(LONG_SILENCE + 60)]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +28,7 @@ def quiet(start_module_server, settings):
     alone = start_module_server()
     net.echo(alone.connect(), b"then nobody\n", "the echo before the long silence")
     alone.close_all()
-    silence = SILENCE * settings.scale
+    silence = settings.long_silence
     time.sleep(silence - IDLE_WINDOW)
     return held, silent, alone, silence
 
