@@ -383,6 +383,114 @@ serve_polling(int lfd, int wakefd, void (*drain)(int wakefd), void (*serve)(int 
 	}
 }
 
+/* serve_poll()'s state.  Slot 0 is the listening socket; 1..nfds-1 connections. */
+#define POLL_MAXCONN 1024
+
+struct poll_conn {
+	size_t off, len;	/* buf[off, len) is read but not yet echoed */
+	char buf[16384];
+};
+
+static struct pollfd poll_fds[POLL_MAXCONN + 1];
+static struct poll_conn poll_conns[POLL_MAXCONN + 1];
+static nfds_t poll_nfds = 1;
+
+/* poll_drop: close slot i and move the last slot into it. */
+static void
+poll_drop(nfds_t i)
+{
+	(void)close(poll_fds[i].fd);
+	poll_nfds--;
+	poll_fds[i] = poll_fds[poll_nfds];
+	poll_conns[i] = poll_conns[poll_nfds];
+}
+
+static void
+poll_add(int fd)
+{
+	if (set_nonblocking(fd) < 0) {
+		(void)close(fd);
+		return;
+	}
+	poll_fds[poll_nfds].fd = fd;
+	poll_fds[poll_nfds].revents = 0;
+	poll_conns[poll_nfds].off = poll_conns[poll_nfds].len = 0;
+	poll_nfds++;
+}
+
+/* poll_step: move what can move on connection i now; 0, or -1 when it is done. */
+static int
+poll_step(nfds_t i)
+{
+	struct poll_conn *c = &poll_conns[i];
+	ssize_t n;
+
+	if (c->off == c->len) {
+		n = read(poll_fds[i].fd, c->buf, sizeof c->buf);
+		if (n == 0)
+			return -1;
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		c->off = 0;
+		c->len = (size_t)n;
+	}
+	n = write(poll_fds[i].fd, c->buf + c->off, c->len - c->off);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	c->off += (size_t)n;
+	return 0;
+}
+
+short
+one_way_at_a_time(int pending)
+{
+	return pending ? POLLOUT : POLLIN;
+}
+
+int
+pause_until_one_leaves(int err)
+{
+	(void)err;
+	return 1;
+}
+
+void
+serve_poll(int lfd, const struct poll_plan *plan)
+{
+	int connfd, paused = 0;
+	nfds_t i;
+
+	/* A write to a reset connection must fail with EPIPE, not end the server. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || set_nonblocking(lfd) < 0)
+		die("setup");
+	poll_fds[0].fd = lfd;
+	for (;;) {
+		poll_fds[0].events = poll_nfds <= POLL_MAXCONN && !paused ? POLLIN : 0;
+		for (i = 1; i < poll_nfds; i++)
+			poll_fds[i].events = plan->wants(poll_conns[i].off < poll_conns[i].len);
+		if (poll(poll_fds, poll_nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		/* Downwards, so that poll_drop() moves in a slot already seen. */
+		for (i = poll_nfds - 1; i > 0; i--)
+			if (poll_fds[i].revents != 0 && poll_step(i) < 0) {
+				poll_drop(i);
+				paused = 0;
+			}
+		connfd = 0;
+		while ((poll_fds[0].revents & POLLIN) && poll_nfds <= POLL_MAXCONN &&
+		    (connfd = accept_retry(lfd)) >= 0)
+			poll_add(connfd);
+		if (connfd < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			if (!accept_resource_error(errno))
+				die("accept");
+			paused = plan->pause_listening(errno);
+		}
+	}
+}
+
 int
 send_all(int sock, const char *buf, size_t n)
 {

@@ -146,6 +146,28 @@ void serve_polling(int lfd, int wakefd, void (*drain)(int wakefd), void (*serve)
 void supervise(int lfd, int nworkers, void (*work)(int lfd));
 
 /*
+ * serve_poll: a single-process server: non-blocking sockets, one poll()
+ * for the listening socket and every connection, each connection holding
+ * at most one chunk read but not yet echoed.  Its two decisions where poll
+ * servers go wrong are hooks, so a mutant replaces exactly one of them.
+ * Never returns.
+ */
+struct poll_plan {
+	/* The events to wait for on a connection; pending: it holds a chunk
+	 * not yet echoed (which it must write before reading more). */
+	short (*wants)(int pending);
+	/* accept() failed with a resource error (EMFILE, ENFILE, ...), the
+	 * connection still queued.  Returns 1 to stop watching the listening
+	 * socket until a connection ends, 0 to go on watching it. */
+	int (*pause_listening)(int err);
+};
+void serve_poll(int lfd, const struct poll_plan *plan);
+
+/* The correct hooks: POLLOUT while a chunk is pending, else POLLIN; pause. */
+short one_way_at_a_time(int pending);
+int pause_until_one_leaves(int err);
+
+/*
  * A client copies stdin to the server and the echo to stdout, watching both
  * with poll().  The three moments where clients go wrong are hooks, so a
  * client mutant replaces exactly one of them.

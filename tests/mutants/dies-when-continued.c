@@ -7,9 +7,10 @@
  * them, so an empty tree afterwards proves nothing: the server is gone.
  * Expected: fails SPEC clause S-REAP-2 (no zombie after many clients close at
  * the same instant; the server must still be alive and serving at its end),
- * S-ECHO-8, which stops and continues the server during a stream, and
+ * S-ECHO-8, which stops and continues the server during a stream,
  * S-DRIFT-1 (whose rounds stop and continue the server; S-DRIFT-2, judged
- * on the same rounds, is then not judged).
+ * on the same rounds, is then not judged), and S-RES-4 (a server found
+ * gone after a test).
  */
 #include <signal.h>
 #include <unistd.h>

@@ -5,8 +5,10 @@
  * from a child that ends, since the parent still holds the socket open.
  * Expected: fails SPEC clause S-FD-1 (the tree's descriptor count returns to
  * baseline); also S-ECHO-5 (no end of file after the client's half-close,
- * as above), S-FD-3 (each child inherits the connections leaked before it)
- * and S-DRIFT-2 (the descriptors accumulate over rounds of connections).
+ * as above), S-FD-3 (each child inherits the connections leaked before it),
+ * S-DRIFT-2 (the descriptors accumulate over rounds of connections) and
+ * S-EXH-1 (out of descriptors, it never recovers: those the clients that
+ * left would free stay leaked).
  */
 #include "plumbing.h"
 #include "reap.h"

@@ -12,6 +12,11 @@ clauses its row lists as documented findings.  After every run, no process
 of it may be left running (verdict.py finds them by an environment marker,
 and kills them).
 
+The time clauses (S-TIME-*) wait out a long silence: a row runs them only
+when it asks, by naming one among its clauses or by the word +time among
+its options; every other row runs with --quick, so that they do not
+lengthen every run of the table.
+
 Prints a table, one row per implementation; exits 1 when any row is wrong.
 With --repeat K (`make mutants-stability`), every row is judged K times,
 and the rows whose verdict was not the same every time are listed at the
@@ -28,10 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import verdict
+from echo_conformance import report
 from echo_conformance.report import PASSED
 
 HERE = Path(__file__).resolve().parent
 SMOKE = {"server": "S-ECHO-1", "client": "C-INT-1"}
+WITH_TIME = "+time"     # in the options column: run the time clauses
 
 
 @dataclass
@@ -70,9 +77,13 @@ def load(path, build):
         if unknown:
             sys.exit(f"{path}:{number}: no such clause in SPEC.md: {', '.join(unknown)}")
         check_header(name, expect, clauses, path, number)
-        rows.append(Row(name, side, expect,
-                        [] if clauses == "-" else clauses.split(","),
-                        [] if options == "-" else options.split(),
+        clauses = [] if clauses == "-" else clauses.split(",")
+        options = [] if options == "-" else options.split()
+        if WITH_TIME in options:
+            options.remove(WITH_TIME)
+        elif not any(report.is_long(c) for c in clauses):
+            options.append("--quick")
+        rows.append(Row(name, side, expect, clauses, options,
                         command.replace("{build}", str(build)).split()))
     return rows
 

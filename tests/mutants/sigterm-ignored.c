@@ -4,7 +4,8 @@
  * Defect: `kill PID` does not stop it; only SIGKILL does.
  * Expected: fails SPEC clause S-LIFE-1 (exits promptly on SIGTERM); the
  * clauses about what follows the stop cannot be judged (S-LIFE-2, S-LIFE-3,
- * S-LIFE-4, S-LIFE-5) and the clean exit of S-LIFE-6 never comes.
+ * S-LIFE-4, S-LIFE-5) and the clean exit of S-LIFE-6 never comes; nor does
+ * SIGTERM to its whole process group end it (S-LIFE-7).
  */
 #include <signal.h>
 

@@ -2,7 +2,7 @@
 against any program.
 
     echo-conformance --server 'PROG {port}' [--client 'PROG {host} {port}']
-                     [--only CLAUSE...] [--strict] [--json FILE] [--junit FILE]
+                     [--only CLAUSE...] [--strict] [--quick] [--json FILE] [--junit FILE]
     echo-conformance --list
     echo-conformance grade SUBMISSIONS_DIR --out RESULTS_DIR [--config FILE] [--jobs N]
 
@@ -38,6 +38,9 @@ def parse(argv):
                    help="judge only these clauses (S-ECHO-1 ...)")
     p.add_argument("--strict", action="store_true",
                    help="a SHOULD clause not met fails the run too")
+    p.add_argument("--quick", action="store_true",
+                   help="leave out the clauses that take long silences (S-TIME-*): "
+                        "quicker, but never judged conforming")
     p.add_argument("--json", metavar="FILE", help="write every clause's verdict to FILE")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE")
     p.add_argument("--timeout-scale", type=float, metavar="F",
@@ -76,6 +79,8 @@ def pytest_argv(args, terminal):
         argv += ["--only-clauses", ",".join(args.only)]
     if args.strict:
         argv.append("--strict-should")
+    if args.quick:
+        argv.append("--quick")
     if args.json:
         argv += ["--conformance-json", args.json]
     if args.junit:

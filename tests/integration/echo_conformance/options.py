@@ -65,6 +65,9 @@ OPTIONS = (
            "multiply every timeout (they measure silence, not duration)", "F"),
     Option("--scale", int, 0,
            "also judge S-SCALE-1: N connections held at once (default: not run)", "N"),
+    Option("--quick", bool, False,
+           "leave out the clauses that take long silences (S-TIME-*), for a quick "
+           "iteration; such a run is never reported conforming"),
     Option("--strict-should", bool, False,
            "a SHOULD clause not met fails the run too, instead of warning"),
     Option("--only-clauses", str, None,

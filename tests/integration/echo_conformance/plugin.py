@@ -15,7 +15,6 @@ supports: Ubuntu 22.04's; Debian 12 has 7.2, Ubuntu 24.04 7.4, Debian 13
 8.3)."""
 
 import os
-import resource
 import subprocess
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from echo_conformance import fakeservers as fake
 from echo_conformance.client import ClientRun
 from echo_conformance import budget, net, options, procfs, procs, report, spec
 from echo_conformance.program import StartError
-from echo_conformance.server import Server
+from echo_conformance.server import Server, ServerGone
 from echo_conformance.settings import Settings
 
 CLAUSES = spec.load()
@@ -108,9 +107,10 @@ def pytest_configure(config):
         _require_programs(config)
         config.conformance_settings.clear_valgrind_logs()
         config.pluginmanager.register(ClauseReport(config), "conformance-report")
-    # Many connections at once need descriptors; orphans need a parent.
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    # Many connections at once need descriptors (the suite's own: the
+    # programs it starts get the limit it was given back, procs.spawn);
+    # orphans need a parent.
+    procs.raise_own_descriptor_limit()
     procs.become_subreaper()
     budget.terminate_as_interrupt()
     config.conformance_clock = budget.Clock(config.conformance_settings.scale)
@@ -231,11 +231,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         cid = _clause_id(item)
         keep = cid is None or (CLAUSES[cid].side in sides and (not only or cid in only)
-                               and (cid not in OPT_IN or getattr(settings, OPT_IN[cid])))
+                               and (cid not in OPT_IN or getattr(settings, OPT_IN[cid]))
+                               and not (settings.quick and report.is_long(cid)))
         (kept if keep else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    # The long clauses first, so that xdist hands them out before anything
+    # else and the rest runs beside them: the run grows by their length only.
+    items[:] = sorted(kept, key=lambda item: not report.is_long(_clause_id(item)))
 
 
 def _label(items):
@@ -303,6 +306,8 @@ def pytest_runtest_makereport(item, call):
         reason = report.plain_reason(call.excinfo)
     rep.user_properties = [*rep.user_properties, ("reason", reason),
                            ("judged", "no" if not_judged else "yes")]
+    if call.excinfo is not None and call.excinfo.errisinstance(ServerGone):
+        rep.user_properties.append(("server_gone", reason))
     if CLAUSES[cid].level == "SHOULD" and not item.config.conformance_settings.strict:
         what = "not judged" if not_judged else "not met"
         rep.outcome = "skipped"
@@ -369,6 +374,9 @@ class ClauseReport:
             if cid := _TEST_CLAUSE.get(nodeid.split("::")[-1].split("[")[0]):
                 self.pending.setdefault(cid, set()).add(nodeid)
         self.selected = set(self.pending)
+        # A server gone after any test fails S-RES-4 only when the selection
+        # (-k, --only-clauses) keeps that clause, as for every other clause.
+        self.recorder.judge_gone = report.GONE_CLAUSE in self.pending
 
     def _progress(self, nodeid):
         cid = _TEST_CLAUSE.get(nodeid.split("::")[-1].split("[")[0])
@@ -419,7 +427,8 @@ class ClauseReport:
         if not self.verdicts:
             return
         terminalreporter.section("conformance by clause (SPEC.md)")
-        for line in report.terminal_lines(self.verdicts, self.settings.strict, self.ended):
+        for line in report.terminal_lines(self.verdicts, self.settings.strict, self.ended,
+                                          self.settings.quick):
             terminalreporter.line(line)
         if self.settings.valgrind_dir:
             terminalreporter.line(f"valgrind logs: {self.settings.valgrind_dir}")
@@ -470,7 +479,7 @@ def _check_still_running(srv):
     """A server that died during a test and was never stopped by it has
     failed that test, whatever the test itself checked."""
     if not srv.stopping and (why := srv.gone("the test")):
-        pytest.fail(why, pytrace=False)
+        raise ServerGone(why)
 
 
 @pytest.fixture

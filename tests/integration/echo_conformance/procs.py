@@ -6,6 +6,7 @@ end them and reap them.  Processes are only ever signalled by pid."""
 
 import ctypes
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -25,11 +26,29 @@ def become_subreaper():
         raise OSError(err, f"prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(err)}")
 
 
+# The soft descriptor limit the suite was given, which the programs it
+# starts get back (raise_own_descriptor_limit): a server is judged with the
+# limit its user gave it, never with the suite's hard limit.  Kept in the
+# environment, so that xdist workers, which start with the raised limit of
+# the process that started them, know it too.
+_GIVEN_NOFILE = int(os.environ.setdefault(
+    "ECHO_CONFORMANCE_GIVEN_NOFILE", str(resource.getrlimit(resource.RLIMIT_NOFILE)[0])))
+
+
+def raise_own_descriptor_limit():
+    """The suite's own soft descriptor limit up to the hard one, for the
+    many connections some tests hold."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def _die_with_suite():
     # Runs in the child between fork and exec: if the suite is killed outright,
     # the kernel ends the implementation too.  (Popen is only called from the
     # main thread: the signal follows the thread that forked.)
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(_GIVEN_NOFILE, hard), hard))
 
 
 def spawn(argv, **kwargs):

@@ -15,6 +15,14 @@ VERDICTS = (PASSED, FAILED, WARNED, NOT_JUDGED, NOT_RUN)
 # From worst to best: a clause's verdict is the worst of its tests' outcomes.
 _WORST_FIRST = (FAILED, NOT_JUDGED, WARNED, PASSED)
 SHOULD_PREFIX = "SHOULD clause"      # starts the xfail reason of a downgraded SHOULD failure
+# The clauses that take long silences, which --quick leaves out.
+LONG_FAMILY = "S-TIME-"
+# The clause a server found gone fails, whichever test found it.
+GONE_CLAUSE = "S-RES-4"
+
+
+def is_long(cid):
+    return bool(cid) and cid.startswith(LONG_FAMILY)
 
 
 @dataclass
@@ -60,6 +68,7 @@ class Recorder:
         self.clauses = clauses
         self.results = {}       # nodeid -> Result
         self.extra = {}         # clause id -> Verdict judged outside tests (valgrind)
+        self.judge_gone = GONE_CLAUSE in clauses    # False once it is known deselected
 
     def add(self, report):
         props = dict(report.user_properties)
@@ -67,6 +76,11 @@ class Recorder:
         if clause is None:
             return
         name = report.nodeid.split("::")[-1]
+        if self.judge_gone and (gone := props.get("server_gone")):
+            # Whatever the test's own clause, and its level: a dead server
+            # fails a MUST (a SHOULD test alone would only warn).
+            self.results[f"{report.nodeid}::{GONE_CLAUSE}"] = Result(
+                GONE_CLAUSE, name, report.nodeid, FAILED, gone)
         previous = self.results.get(report.nodeid)
         if previous and previous.outcome in (FAILED, WARNED):
             return          # a teardown after a failure adds nothing
@@ -161,7 +175,7 @@ def progress_line(v):
     return f"{_MARK[v.verdict]}  {v.clause.id:<12} {v.clause.level:<6}  {v.clause.title}"
 
 
-def terminal_lines(verdicts, strict, ended=""):
+def terminal_lines(verdicts, strict, ended="", quick=False):
     lines = []
     for v in verdicts:
         if v.verdict == NOT_RUN:
@@ -172,11 +186,18 @@ def terminal_lines(verdicts, strict, ended=""):
             lines.append(f"      hint: {v.clause.hint}")
         elif v.verdict == NOT_JUDGED:
             lines.append(f"      not judged: {v.reason}")
-    lines.append(totals(verdicts, strict, ended))
+    lines.append(totals(verdicts, strict, ended, quick))
     return lines
 
 
-def totals(verdicts, strict, ended=""):
+def left_out_by_quick(verdicts, quick):
+    """The long clauses a --quick run did not run, on a side it tested."""
+    sides = tested_sides(verdicts)
+    return [v.clause.id for v in verdicts if quick and is_long(v.clause.id)
+            and v.verdict == NOT_RUN and v.clause.side in sides]
+
+
+def totals(verdicts, strict, ended="", quick=False):
     count = {k: sum(1 for v in verdicts if v.verdict == k) for k in _MARK}
     must = sum(1 for v in verdicts if v.verdict == FAILED and v.clause.level == "MUST")
     head = (f"Clauses: {count[PASSED]} passed, {count[FAILED]} failed ({must} MUST), "
@@ -186,6 +207,9 @@ def totals(verdicts, strict, ended=""):
         return f"{head} Verdict: NOT conforming, the run did not complete: {ended}"
     if not conforming(verdicts, strict):
         return f"{head} Verdict: NOT conforming"
+    if left := left_out_by_quick(verdicts, quick):
+        return (f"{head} Verdict: none, a quick run (--quick): {', '.join(left)} not run; "
+                f"run without --quick to be judged conforming")
     return f"{head} Verdict: conforming" + (" (strict)" if strict else "")
 
 
@@ -203,8 +227,10 @@ def to_json(verdicts, settings, ended=""):
         "strict": settings.strict,
         "completed": not ended,
         "incomplete_reason": ended,
-        "conforming": conforming(verdicts, settings.strict, ended),
-        "summary": totals(verdicts, settings.strict, ended),
+        "conforming": (conforming(verdicts, settings.strict, ended)
+                       and not left_out_by_quick(verdicts, settings.quick)),
+        "quick": settings.quick,
+        "summary": totals(verdicts, settings.strict, ended, settings.quick),
         "clauses": [{
             "id": v.clause.id, "level": v.clause.level, "title": v.clause.title,
             "verdict": v.verdict, "reason": v.reason,
@@ -232,7 +258,7 @@ def markdown(verdicts, settings, ended=""):
         rows.append(f"Server: `{settings.server_cmd}`  ")
     if "client" in sides:
         rows.append(f"Client: `{settings.client_cmd}`")
-    rows += ["", f"**{totals(verdicts, settings.strict, ended)}**", "",
+    rows += ["", f"**{totals(verdicts, settings.strict, ended, settings.quick)}**", "",
             "| | Clause | Level | Title | Why / hint |", "|---|---|---|---|---|"]
     icon = {PASSED: "✅", FAILED: "❌", WARNED: "⚠️", NOT_JUDGED: "❔"}
     for v in verdicts:

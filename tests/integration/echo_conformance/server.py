@@ -2,19 +2,36 @@
 stopped with its whole tree."""
 
 import os
+import resource
+import select
 import shlex
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from . import net, procfs, procs, sockdiag
 from .program import Program, StartError
 
 
+IDLE_WINDOW = 3.0       # seconds an idle server's CPU is watched
+IDLE_MAX_SHARE = 0.05   # of one CPU
+HOG_LIMIT = 100 << 20   # bytes a client that never reads writes at most
+HOG_PAUSE = 0.5         # seconds without room to write that say the connection is full
+# Out of descriptors: the server's soft limit is lowered to what it holds
+# plus SPARE_DESCRIPTORS, and that many clients and WAITING more connect.
+SPARE_DESCRIPTORS = 16
+WAITING = 16
+
 # The streamer runs as a module of this package, found through PYTHONPATH.
 STREAMER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
     filter(None, [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))}
+
+
+class ServerGone(AssertionError):
+    """The server was found gone, not ended by the suite: besides the test's
+    own clause, this fails S-RES-4 (report.GONE_CLAUSE)."""
 
 
 class Server(Program):
@@ -79,8 +96,8 @@ class Server(Program):
 
     def assert_alive(self, after):
         """Fail, saying how the server ended, when it is gone."""
-        why = self.gone(after)
-        assert not why, why
+        if why := self.gone(after):
+            raise ServerGone(why)
 
     def assert_serving(self, after, within=None):
         """The server is alive and serves a new client: what every clause
@@ -142,6 +159,30 @@ class Server(Program):
                              self.settings.scale)
         return not watch_wait or self.wait_idle()
 
+    def cpu_seconds(self):
+        """CPU seconds used by the server (with the children it reaped) and
+        by every live process of its tree."""
+        return procfs.cpu_seconds(self.pid, children=True) + sum(
+            procfs.cpu_seconds(pid) for pid in self.live_tree())
+
+    def assert_sleeps(self, situation, window=IDLE_WINDOW):
+        """Watch the tree for window seconds (unscaled: a busy loop shows at
+        once); it must use under IDLE_MAX_SHARE of one CPU.  A process that
+        polls without blocking (a non-blocking accept in a loop, a poll with
+        a zero timeout, or on an event it never handles) uses a whole CPU
+        instead."""
+        self.assert_alive(f"{situation}, before its CPU was watched")
+        before = self.cpu_seconds()
+        time.sleep(window)
+        self.assert_alive(situation)
+        used = self.cpu_seconds() - before
+        assert used <= IDLE_MAX_SHARE * window, (
+            f"the server's processes used {used:.2f} s of CPU in {window:.0f} s while "
+            f"{situation} ({100 * used / window:.0f}% of a CPU; at most "
+            f"{100 * IDLE_MAX_SHARE:.0f}%): a server with nothing it can do blocks until "
+            f"there is work (accept, poll with a timeout, only on the events it will "
+            f"handle), it does not spin")
+
     def tree_socket_inodes(self):
         inodes = procfs.socket_inodes(self.pid)
         for pid in self.tree():
@@ -161,6 +202,40 @@ class Server(Program):
         s = net.connect(self.port, self.timeout, rcvbuf)
         self.sockets.append(s)
         return s
+
+    def connect_hog(self):
+        """A client that writes without reading until the connection is full
+        both ways: its echo fills its receive buffer, so the server's side
+        can neither write to it nor (a correct server) take more from it.
+        Returns the socket and the bytes written."""
+        hog = self.connect()
+        hog.setblocking(False)
+        sent = 0
+        while sent < HOG_LIMIT:
+            try:
+                sent += hog.send(b"\xaa" * 65536)
+            except BlockingIOError:
+                if not select.select([], [hog], [], HOG_PAUSE)[1]:
+                    break
+        return hog, sent
+
+    def use_up_descriptors(self):
+        """Lower the server's soft descriptor limit (RLIMIT_NOFILE, as
+        `prlimit --pid` does) to what it holds now plus SPARE_DESCRIPTORS,
+        and connect that many clients and WAITING more: a server that holds
+        a descriptor per client (threads, poll) runs out, and the rest wait
+        in its listen queue; a fork-per-connection parent never does.
+        Returns the connections, the first one echoed (accepted before the
+        limit was reached), once the server has taken all it could."""
+        held = procfs.fd_count(self.pid)
+        _, hard = resource.prlimit(self.pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(self.pid, resource.RLIMIT_NOFILE, (held + SPARE_DESCRIPTORS, hard))
+        socks = [self.connect() for _ in range(SPARE_DESCRIPTORS + WAITING)]
+        net.echo(socks[0], b"first\n", "the echo for the first client, before the server "
+                 "ran out of descriptors")
+        procs.wait_until(lambda: self.accept_queue() == 0, self.settings.prompt,
+                         progress=self.accept_queue)
+        return socks
 
     def connect_many(self, n):
         """n connections, paced so that the server's accept queue never

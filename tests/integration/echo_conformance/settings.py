@@ -9,6 +9,7 @@ BASE_TIMEOUT = 5.0          # seconds of silence before a wait gives up
 VALGRIND_SLOWDOWN = 8.0     # memcheck runs programs many times slower
 PROMPT = 1.0                # seconds for what must happen "at once"
 SETTLE = 1.0                # seconds for a process to end by itself at cleanup
+LONG_SILENCE = 40.0         # seconds of the time clauses' silence (L): beyond any idle cut
 
 
 def _program(command):
@@ -33,6 +34,7 @@ class Settings:
     scale_connections: int      # --scale: 0 leaves S-SCALE-1 out
     scale: float
     strict: bool
+    quick: bool                 # --quick: the S-TIME-* clauses left out
     valgrind_dir: Path | None
 
     @classmethod
@@ -50,7 +52,8 @@ class Settings:
                 commands[side] = _beside_ini(command, config)
         return cls(server_cmd=commands["server"], client_cmd=commands["client"],
                    clients=opt.clients, scale_connections=opt.scale or 0, scale=scale,
-                   strict=opt.strict_should, valgrind_dir=valgrind_dir)
+                   strict=opt.strict_should, quick=opt.quick,
+                   valgrind_dir=valgrind_dir)
 
     def command(self, side):
         return self.server_cmd if side == "server" else self.client_cmd
@@ -69,6 +72,12 @@ class Settings:
         S-SIG-3): generous for loopback, where the reference answers in
         microseconds, yet far below the silence timeout."""
         return PROMPT * self.scale
+
+    @property
+    def long_silence(self):
+        """L, scaled like the timeouts but for valgrind's slowdown: a timer
+        or an idle cut in the program runs at the same pace under valgrind."""
+        return LONG_SILENCE * self.scale / (VALGRIND_SLOWDOWN if self.valgrind_dir else 1.0)
 
     @property
     def settle(self):

@@ -1,7 +1,13 @@
-"""Lifecycle: SIGTERM ends the server promptly, leaves no process behind once
-its clients are gone, and the port is free for the next server at once."""
+"""Lifecycle: a server that cannot listen says so and fails; SIGTERM ends
+the server promptly, to the root or to its whole process group, leaves no
+process behind once its clients are gone, and the port is free for the next
+server at once."""
 
+import os
 import select
+import signal
+import socket
+import subprocess
 import time
 
 import pytest
@@ -9,6 +15,7 @@ import pytest
 from echo_conformance import net, procfs, procs
 from echo_conformance.budget import NotJudged
 from echo_conformance.program import describe_status
+from echo_conformance.server import Server
 
 pytestmark = pytest.mark.server
 
@@ -148,3 +155,63 @@ def test_no_process_outlives_sigterm_and_its_connections(server, settings, timeo
     left = [f"{p.pid} ({procfs.comm(p.pid)})" for p in tree if not procfs.ended(p)]
     assert gone, (f"{len(left)} process(es) of the old server still run {timeout:.0f} s after "
                   f"SIGTERM and the end of their connections: {', '.join(left[:10])}")
+
+
+@pytest.mark.clause("S-LIFE-7")
+def test_sigterm_to_the_process_group_ends_every_process(server, settings, timeout):
+    net.echo(server.connect_many(3)[0], b"before\n", "the echo before SIGTERM")
+    # As a service manager stopping the service: SIGTERM to every process
+    # of the server's process group at once, clients still connected.  The
+    # processes of the tree in that group get it (never the suite's own).
+    group = os.getpgid(server.pid)
+    tree = [p for p in server.tree().values() if not procfs.ended(p)]
+    members = [server.pid, *(p.pid for p in tree if _group_of(p.pid) == group)]
+    server.stopping = True
+    for pid in members:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass        # ended already, by the SIGTERM of a process signalled before
+    gone = procs.wait_until(lambda: not server.alive() and all(procfs.ended(p) for p in tree),
+                            timeout, progress=lambda: sum(procfs.ended(p) for p in tree))
+    left = [f"{p.pid} ({procfs.comm(p.pid)})" for p in tree if not procfs.ended(p)]
+    if server.alive():
+        left.insert(0, f"{server.pid} (the server itself)")
+    assert gone, (f"{len(left)} process(es) of the server still run {timeout:.0f} s after SIGTERM "
+                  f"was sent to its whole process group, with their clients still connected: "
+                  f"{', '.join(left[:10])}")
+
+
+def _group_of(pid):
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+@pytest.mark.clause("S-START-1")
+def test_server_that_cannot_listen_exits_non_zero_saying_why(settings, tmp_path, timeout):
+    # Another socket holds the port, on every address.
+    with socket.create_server(("0.0.0.0", 0)) as taken:
+        port = taken.getsockname()[1]
+        srv = Server(settings.server_cmd, port, settings, tmp_path / f"server-{port}-taken.log")
+        try:
+            srv.spawn()
+            try:
+                status = srv.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                status = None
+            where = sorted({s.local_port for s in procfs.tcp_sockets(listening_only=True)
+                            if s.inode in srv.tree_socket_inodes()}) if status is None else []
+        finally:
+            srv.stop()
+    elsewhere = f": it listens on port {', '.join(map(str, where))} instead" if where else ""
+    assert status is not None, (f"the server still runs {timeout:.0f} s after it was started on "
+                                f"port {port}, which another socket holds{elsewhere}; it must "
+                                f"exit, saying why")
+    assert status != 0, (f"the server could not listen on port {port} (another socket holds "
+                         f"it) and exited with status 0, which scripts and service managers "
+                         f"take for success")
+    assert srv.output() not in ("(none)", "(nothing)"), (
+        f"the server could not listen on port {port} and exited with {describe_status(status)} "
+        f"without a word on its output: it must say why")

@@ -1,6 +1,8 @@
 """Hostile and vanishing clients: resets by the thousand, half-closed
-clients that never read, client processes killed mid-transfer."""
+clients that never read, client processes killed mid-transfer, more clients
+than the server serves at once."""
 
+import errno
 import os
 import socket
 
@@ -11,6 +13,7 @@ from echo_conformance import net, procs
 pytestmark = pytest.mark.server
 
 RESETS = 2000
+BEYOND = 4      # times N clients connect at once for S-RES-4
 
 
 @pytest.mark.budget(120)       # a storm of 2000 connections, like the endurance run
@@ -50,3 +53,30 @@ def test_half_closed_clients_do_not_delay_others(server):
 def test_server_serves_after_clients_killed_mid_transfer(server):
     procs.kill_all(server.start_streamers(8))
     server.assert_serving("8 clients were killed mid-transfer")
+
+
+def knock(port):
+    """A connection attempt left to the kernel: accepted, queued or (a full
+    listen queue) retried, whichever the server's state makes it."""
+    sock = socket.socket()
+    sock.setblocking(False)
+    status = sock.connect_ex(("127.0.0.1", port))
+    assert status in (0, errno.EINPROGRESS), f"connecting failed: {os.strerror(status)}"
+    return sock
+
+
+@pytest.mark.clause("S-RES-4")
+def test_server_survives_more_clients_than_it_serves_at_once(server, settings):
+    # Whatever a server's own limit on clients, the ones past it wait or
+    # are refused: a fixed table that overflows must not end the server.
+    n = settings.clients
+    first = server.connect_many(n)[0]
+    more = [knock(server.port) for _ in range((BEYOND - 1) * n)]
+    server.sockets.extend(more)
+    procs.wait_until(lambda: not server.alive() or server.accept_queue() == 0,
+                     settings.prompt, progress=server.accept_queue)
+    situation = f"{BEYOND * n} clients connected at once"
+    server.assert_alive(situation)
+    net.echo(first, b"first\n", f"the echo for the first of {situation}")
+    server.close_all()
+    server.assert_serving(f"{situation} and left")
