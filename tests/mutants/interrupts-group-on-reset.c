@@ -10,8 +10,9 @@
  * Expected: fails SPEC clauses whose test resets connections and then
  * needs the server: S-REAP-3 and S-RES-3 (clients killed mid-transfer,
  * whose connections the kernel resets), S-REAP-4 (connections reset),
- * S-REAP-5 (children of killed clients), S-RES-1 (thousands of resets).
- * The run completes: every clause is judged.
+ * S-REAP-5 (children of killed clients), S-RES-1 (thousands of resets);
+ * and S-RES-4, a server found gone after a test.  The run completes:
+ * every clause is judged.
  */
 #include <signal.h>
 #include <unistd.h>
