@@ -10,7 +10,7 @@
 # about 30 s for a correct server on a quiet 2-core machine, up to the
 # suite's own budget (5 min x --timeout-scale) for a mutant.
 #
-#   make mutants          the suite judged on every row of expect.tsv (~27 min)
+#   make mutants          the suite judged on every row of expect.tsv (~33 min)
 #                         ONLY='stage* poll-*': only the rows whose name
 #                         matches a pattern; JOBS=2: two suite runs at once
 #                         (default 1); MUTANT_SUITE_JOBS=: each suite run
