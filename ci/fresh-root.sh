@@ -105,8 +105,15 @@ done
 # Each mount is recorded before the next is made, so the trap undoes
 # exactly what was done.  rslave keeps an unmount here from reaching the
 # host's own /dev and /sys.
+# The root is made a mount point of its own first, as / is on a real
+# machine: a program that makes a mount namespace (`unshare -m`, as the
+# suite's C-HOST-1 does for a private /etc/hosts) must be able to make /
+# private there, which fails on a folder that is no mount point.
+mount --bind "$root" "$root"
+mounted="$root"
+mount --make-private "$root"
 mount -t proc proc "$root/proc"
-mounted="$root/proc"
+mounted="$root/proc $mounted"
 mount --rbind /sys "$root/sys"
 mount --make-rslave "$root/sys"
 mounted="$root/sys $mounted"
