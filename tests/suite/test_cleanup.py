@@ -32,7 +32,7 @@ def suite_run():
     def start(*args):
         runs.append(SuiteRun(pytest_argv("-p", "no:cacheprovider", "-q", "tests/integration",
                                          "-m", "server", "--server-cmd", f"{IMMORTAL} {{port}}",
-                                         *args), cwd=ROOT))
+                                         "--quick", *args), cwd=ROOT))
         return runs[-1]
     yield start
     for run in runs:

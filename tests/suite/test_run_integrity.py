@@ -27,7 +27,8 @@ def program(*parts):
 
 def start_suite(server, json_path, *args):
     """The suite's server tests against server, in a session of its own
-    (so that the test can signal all of it), with a line per clause."""
+    (so that the test can signal all of it), with a line per clause.  The
+    runs that need not wait out the time clauses pass --quick."""
     return subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
                              "tests/integration", "-m", "server", "--server-cmd",
                              f"{server} {{port}}", "--timeout-scale", "3", "--clause-progress",
@@ -73,7 +74,7 @@ def test_a_run_hung_up_midway_is_neither_completed_nor_conforming(runs, tmp_path
     # A SIGHUP to the suite (a closed terminal, a grader's stop) once one
     # clause passed: the reference would conform, this run must not say so.
     report = tmp_path / "conformance.json"
-    run = start_suite(program("echo-server"), report)
+    run = start_suite(program("echo-server"), report, "--quick")
     runs.append(run)
     wait_for_first_clause(run)
     os.kill(run.pid, signal.SIGHUP)
@@ -90,7 +91,7 @@ def test_a_run_killed_outright_leaves_a_report_that_says_so(runs, tmp_path):
     # read as a verdict (nor may an earlier run's file survive).
     report = tmp_path / "conformance.json"
     report.write_text(json.dumps({"conforming": True, "completed": True}))
-    run = start_suite(program("echo-server"), report)
+    run = start_suite(program("echo-server"), report, "--quick")
     runs.append(run)
     wait_for_first_clause(run)
     os.killpg(run.pid, signal.SIGKILL)
@@ -116,7 +117,7 @@ def test_a_run_that_lost_a_worker_is_not_completed(runs, tmp_path):
     # An xdist worker killed midway (the OOM killer, a stray kill): the test
     # it ran is lost, and the run must say so rather than conform without it.
     report = tmp_path / "conformance.json"
-    run = start_suite(program("echo-server"), report, "-n", "2")
+    run = start_suite(program("echo-server"), report, "-n", "2", "--quick")
     runs.append(run)
     wait_for_first_clause(run)
     workers = children(run.pid)
