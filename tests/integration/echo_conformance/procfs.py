@@ -129,12 +129,17 @@ def ended(p):
     return now is None or now.zombie or now.start != p.start
 
 
-def fd_count(pid):
-    """Descriptors pid holds open; 0 once it is gone (callers check that)."""
+def _entry_count(pid, folder):
+    """Entries of /proc/PID/folder; 0 once pid is gone (callers check that)."""
     try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
+        return len(os.listdir(f"/proc/{pid}/{folder}"))
     except (FileNotFoundError, ProcessLookupError):
         return 0
+
+
+def fd_count(pid):
+    """Descriptors pid holds open; 0 once it is gone (callers check that)."""
+    return _entry_count(pid, "fd")
 
 
 def socket_inodes(pid):
@@ -281,10 +286,7 @@ def rss_kib(pid):
 
 def thread_count(pid):
     """Threads of pid; 0 once it is gone."""
-    try:
-        return len(os.listdir(f"/proc/{pid}/task"))
-    except (FileNotFoundError, ProcessLookupError):
-        return 0
+    return _entry_count(pid, "task")
 
 
 def mapping_count(pid):
