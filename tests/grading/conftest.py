@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from echo_conformance.report import NOT_RUN
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_PARENT = ROOT / "tests" / "integration"
 GRADE_ENV = {**os.environ, "PYTHONPATH": str(PACKAGE_PARENT)}
@@ -54,3 +56,9 @@ def graded(tmp_path_factory):
 
 def conformance(base, name):
     return json.loads((base / "results" / name / "conformance.json").read_text())
+
+
+def graded_clauses(doc):
+    """The clauses a submission was graded on: every one but those the
+    course's config does not ask the suite for, which are not run for all."""
+    return [c for c in doc["clauses"] if c["verdict"] != NOT_RUN]

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from conftest import CONFIG, conformance, grade
+from conftest import CONFIG, conformance, grade, graded_clauses
 from echo_conformance.report import FAILED, NOT_RUN, PASSED
 
 
@@ -57,12 +57,6 @@ def test_a_server_whose_grandchildren_never_exit_fails_S_REAP_5(graded):
     # SPEC S-REAP-5: no process of a connection outlives it for long.
     base, _, _ = graded
     assert "S-REAP-5" in not_passing(base, "double-fork-immortal")
-
-
-def graded_clauses(doc):
-    """The clauses a submission was graded on: every one but those the
-    course's config does not ask the suite for, which are not run for all."""
-    return [c for c in doc["clauses"] if c["verdict"] != NOT_RUN]
 
 
 def test_a_failed_build_fails_every_clause_with_its_reason(graded):

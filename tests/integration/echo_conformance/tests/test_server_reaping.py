@@ -43,10 +43,13 @@ def test_no_zombie_after_children_end_while_the_server_is_stopped(server):
     # it is certain: the server and whichever processes of its tree forked
     # the children (a worker under a supervisor) are stopped while the
     # children end, so their SIGCHLDs can only merge into one, and one run
-    # of the handler (or of whatever reaps) must collect them all.
+    # of the handler (or of whatever reaps) must collect them all.  Only
+    # processes that were there before the clients came are stopped: one
+    # that serves a connection and has a child of its own (socat or ncat
+    # running cat) must stay free to see its client leave and end.
+    before = server.live_tree()
     socks, served_by = connect_and_echo(server, 8)
-    tree = server.live_tree()
-    parents = sorted({server.pid} | {p.ppid for p in served_by if p.ppid in tree})
+    parents = sorted({server.pid} | {p.ppid for p in served_by if p.ppid in before})
     procs.signal_each(parents, signal.SIGSTOP)
     try:
         for sock in socks:
