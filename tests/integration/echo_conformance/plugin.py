@@ -15,6 +15,7 @@ supports: Ubuntu 22.04's; Debian 12 has 7.2, Ubuntu 24.04 7.4, Debian 13
 8.3)."""
 
 import os
+import resource
 import subprocess
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from echo_conformance import fakeservers as fake
 from echo_conformance.client import ClientRun
 from echo_conformance import budget, net, options, procfs, procs, report, spec
 from echo_conformance.program import StartError
-from echo_conformance.server import Server, ServerGone
+from echo_conformance.server import DESCRIPTOR_LIMIT, Server, ServerGone
 from echo_conformance.settings import Settings
 
 CLAUSES = spec.load()
@@ -447,13 +448,14 @@ def timeout(settings):
     return settings.timeout
 
 
-def _start_server(settings, log_dir, port=None):
+def _start_server(settings, log_dir, port=None, nofile=None):
     """A started server; a port taken meanwhile by someone else is retried."""
     if missing := settings.missing_program("server"):
         pytest.fail(_missing_message("server", missing), pytrace=False)
     for attempt in range(3):
         chosen = port or net.free_port()
-        srv = Server(settings.server_cmd, chosen, settings, log_dir / f"server-{chosen}-{attempt}.log")
+        srv = Server(settings.server_cmd, chosen, settings,
+                     log_dir / f"server-{chosen}-{attempt}.log", nofile)
         try:
             return srv.start()
         except StartError as e:
@@ -482,15 +484,28 @@ def _check_still_running(srv):
         raise ServerGone(why)
 
 
-@pytest.fixture
-def server(settings, tmp_path):
-    """The server under test, started on a free port; stopped with its whole tree."""
-    srv = _start_server(settings, tmp_path)
+def _one_server(settings, log_dir, nofile=None):
+    srv = _start_server(settings, log_dir, nofile=nofile)
     yield srv
     try:
         _check_still_running(srv)
     finally:
         srv.stop()
+
+
+@pytest.fixture
+def server(settings, tmp_path):
+    """The server under test, started on a free port; stopped with its whole tree."""
+    yield from _one_server(settings, tmp_path)
+
+
+@pytest.fixture
+def server_with_few_descriptors(settings, tmp_path):
+    """The server under test, started with a descriptor limit of
+    server.DESCRIPTOR_LIMIT (or the suite's hard limit, if lower), for
+    Server.use_up_descriptors()."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    yield from _one_server(settings, tmp_path, min(DESCRIPTOR_LIMIT, hard))
 
 
 def _server_starter(settings, log_dir):

@@ -42,25 +42,31 @@ def raise_own_descriptor_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def _die_with_suite():
+def _die_with_suite(nofile):
     # Runs in the child between fork and exec: if the suite is killed outright,
     # the kernel ends the implementation too.  (Popen is only called from the
     # main thread: the signal follows the thread that forked.)
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(_GIVEN_NOFILE, hard), hard))
+    if nofile is None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(_GIVEN_NOFILE, hard), hard))
+    else:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
 
-def spawn(argv, **kwargs):
+def spawn(argv, nofile=None, **kwargs):
     """Popen without a shell, so that the pid is the implementation's own,
     in a session and process group of its own: whatever the program sends
     to its group (kill(0, ...), as a server that leads its group ends its
     children) or whatever a terminal sends to the suite's (Ctrl-C, a
     hangup) reaches one side only.  The suite still ends the program's
-    whole tree, by pid, when it is done or interrupted."""
+    whole tree, by pid, when it is done or interrupted.  nofile: the
+    program's descriptor limit, soft and hard (a lowered hard limit is one
+    the program can never raise again); None: the soft limit the suite
+    was given."""
     kwargs.setdefault("start_new_session", True)
     try:
-        p = subprocess.Popen(argv, preexec_fn=_die_with_suite, **kwargs)
+        p = subprocess.Popen(argv, preexec_fn=lambda: _die_with_suite(nofile), **kwargs)
     except FileNotFoundError as e:
         raise RuntimeError(f"cannot run {argv[0]!r}: no such program") from e
     except PermissionError as e:

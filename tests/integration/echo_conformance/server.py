@@ -2,7 +2,6 @@
 stopped with its whole tree."""
 
 import os
-import resource
 import select
 import shlex
 import subprocess
@@ -20,9 +19,10 @@ IDLE_WINDOW = 3.0       # seconds an idle server's CPU is watched
 IDLE_MAX_SHARE = 0.05   # of one CPU
 HOG_LIMIT = 100 << 20   # bytes a client that never reads writes at most
 HOG_PAUSE = 0.5         # seconds without room to write that say the connection is full
-# Out of descriptors: the server's soft limit is lowered to what it holds
-# plus SPARE_DESCRIPTORS, and that many clients and WAITING more connect.
-SPARE_DESCRIPTORS = 16
+# Out of descriptors: the server is started with a descriptor limit of
+# DESCRIPTOR_LIMIT (soft and hard, so that it cannot raise it again), and
+# as many clients connect as it has descriptors left, and WAITING more.
+DESCRIPTOR_LIMIT = 64
 WAITING = 16
 
 # The streamer runs as a module of this package, found through PYTHONPATH.
@@ -36,11 +36,13 @@ class ServerGone(AssertionError):
 
 
 class Server(Program):
-    def __init__(self, command, port, settings, log_path):
+    def __init__(self, command, port, settings, log_path, nofile=None):
+        """nofile: the server's descriptor limit (procs.spawn)."""
         super().__init__(settings.wrap(shlex.split(command.replace("{port}", str(port))), "server"),
                          log_path)
         self.command = command
         self.port = port
+        self.nofile = nofile
         self.settings = settings
         self.timeout = settings.timeout
         self.sockets = []
@@ -49,7 +51,7 @@ class Server(Program):
 
     def start(self):
         try:
-            self.spawn()
+            self.spawn(nofile=self.nofile)
         except RuntimeError as e:
             raise StartError(f"{e} (from --server-cmd {self.command!r})") from None
         self.listen_inodes = self._wait_listening()
@@ -221,24 +223,25 @@ class Server(Program):
         return hog, sent
 
     def use_up_descriptors(self):
-        """Lower the server's soft descriptor limit (RLIMIT_NOFILE, as
-        `prlimit --pid` does) to what it holds now plus SPARE_DESCRIPTORS,
-        and connect that many clients and WAITING more: a server that holds
-        a descriptor per client (threads, poll) runs out, and the rest wait
-        in its listen queue; a fork-per-connection parent never does.
-        Returns the connections, the first one echoed (accepted before the
-        limit was reached), once the server has taken all it could."""
+        """For a server started with few descriptors (the fixture
+        server_with_few_descriptors): connect as many clients as its
+        processes have descriptors left, and WAITING more.  A server that
+        holds a descriptor per client (threads, poll; whichever of its
+        processes accepts) runs out, and the rest wait in its listen queue;
+        a fork-per-connection parent never does.  Returns the connections,
+        the first one echoed (accepted before the limit was reached), once
+        the server has taken all it could.  The limit is given at start,
+        never lowered from outside (prlimit --pid): that needs the server's
+        own uid or CAP_SYS_RESOURCE, which a grader's sandbox lacks."""
         if self.settings.valgrind_dir:
             # valgrind keeps descriptors of its own above the limit it shows
             # the program and opens a log for every forked child there: a
-            # lowered limit breaks valgrind, whatever the server does.
+            # low limit breaks valgrind, whatever the server does.
             raise NotJudged("under valgrind the server's descriptor limit cannot be lowered "
                             "(valgrind's own descriptors sit above it); judged without "
                             "--valgrind")
-        held = procfs.fd_count(self.pid)
-        _, hard = resource.prlimit(self.pid, resource.RLIMIT_NOFILE)
-        resource.prlimit(self.pid, resource.RLIMIT_NOFILE, (held + SPARE_DESCRIPTORS, hard))
-        socks = [self.connect() for _ in range(SPARE_DESCRIPTORS + WAITING)]
+        left = self.nofile - min(procfs.fd_count(pid) for pid in [self.pid, *self.live_tree()])
+        socks = [self.connect() for _ in range(left + WAITING)]
         net.echo(socks[0], b"first\n", "the echo for the first client, before the server "
                  "ran out of descriptors")
         procs.wait_until(lambda: self.accept_queue() == 0, self.settings.prompt,
