@@ -448,14 +448,14 @@ def timeout(settings):
     return settings.timeout
 
 
-def _start_server(settings, log_dir, port=None, nofile=None):
+def _start_server(settings, log_dir, port=None, nofile=None, gated=False):
     """A started server; a port taken meanwhile by someone else is retried."""
     if missing := settings.missing_program("server"):
         pytest.fail(_missing_message("server", missing), pytrace=False)
     for attempt in range(3):
         chosen = port or net.free_port()
         srv = Server(settings.server_cmd, chosen, settings,
-                     log_dir / f"server-{chosen}-{attempt}.log", nofile)
+                     log_dir / f"server-{chosen}-{attempt}.log", nofile, gated)
         try:
             return srv.start()
         except StartError as e:
@@ -484,8 +484,8 @@ def _check_still_running(srv):
         raise ServerGone(why)
 
 
-def _one_server(settings, log_dir, nofile=None):
-    srv = _start_server(settings, log_dir, nofile=nofile)
+def _one_server(settings, log_dir, nofile=None, gated=False):
+    srv = _start_server(settings, log_dir, nofile=nofile, gated=gated)
     yield srv
     try:
         _check_still_running(srv)
@@ -506,6 +506,13 @@ def server_with_few_descriptors(settings, tmp_path):
     Server.use_up_descriptors()."""
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     yield from _one_server(settings, tmp_path, min(DESCRIPTOR_LIMIT, hard))
+
+
+@pytest.fixture
+def server_with_fork_gate(settings, tmp_path):
+    """The server under test, its fork() and clone() calls under the
+    suite's control (server.gate, a forkgate.ForkGate)."""
+    yield from _one_server(settings, tmp_path, gated=True)
 
 
 def _server_starter(settings, log_dir):

@@ -42,7 +42,7 @@ def raise_own_descriptor_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def _die_with_suite(nofile):
+def _die_with_suite(nofile, before_exec):
     # Runs in the child between fork and exec: if the suite is killed outright,
     # the kernel ends the implementation too.  (Popen is only called from the
     # main thread: the signal follows the thread that forked.)
@@ -52,9 +52,11 @@ def _die_with_suite(nofile):
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(_GIVEN_NOFILE, hard), hard))
     else:
         resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    if before_exec is not None:
+        before_exec()
 
 
-def spawn(argv, nofile=None, **kwargs):
+def spawn(argv, nofile=None, before_exec=None, **kwargs):
     """Popen without a shell, so that the pid is the implementation's own,
     in a session and process group of its own: whatever the program sends
     to its group (kill(0, ...), as a server that leads its group ends its
@@ -63,10 +65,12 @@ def spawn(argv, nofile=None, **kwargs):
     whole tree, by pid, when it is done or interrupted.  nofile: the
     program's descriptor limit, soft and hard (a lowered hard limit is one
     the program can never raise again); None: the soft limit the suite
-    was given."""
+    was given.  before_exec: called last in the child before exec
+    (forkgate.ForkGate.install)."""
     kwargs.setdefault("start_new_session", True)
     try:
-        p = subprocess.Popen(argv, preexec_fn=lambda: _die_with_suite(nofile), **kwargs)
+        p = subprocess.Popen(argv, preexec_fn=lambda: _die_with_suite(nofile, before_exec),
+                             **kwargs)
     except FileNotFoundError as e:
         raise RuntimeError(f"cannot run {argv[0]!r}: no such program") from e
     except PermissionError as e:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import net, procfs, procs, sockdiag
 from .budget import NotJudged
+from .forkgate import ForkGate
 from .program import Program, StartError
 
 
@@ -36,13 +37,15 @@ class ServerGone(AssertionError):
 
 
 class Server(Program):
-    def __init__(self, command, port, settings, log_path, nofile=None):
-        """nofile: the server's descriptor limit (procs.spawn)."""
+    def __init__(self, command, port, settings, log_path, nofile=None, gated=False):
+        """nofile: the server's descriptor limit (procs.spawn); gated: its
+        process creation goes through a forkgate.ForkGate, self.gate."""
         super().__init__(settings.wrap(shlex.split(command.replace("{port}", str(port))), "server"),
                          log_path)
         self.command = command
         self.port = port
         self.nofile = nofile
+        self.gate = ForkGate() if gated else None
         self.settings = settings
         self.timeout = settings.timeout
         self.sockets = []
@@ -51,9 +54,11 @@ class Server(Program):
 
     def start(self):
         try:
-            self.spawn(nofile=self.nofile)
+            self.spawn(nofile=self.nofile, before_exec=self.gate and self.gate.install)
         except RuntimeError as e:
             raise StartError(f"{e} (from --server-cmd {self.command!r})") from None
+        if self.gate:
+            self.gate.attach()      # before the server's first fork can wait for it
         self.listen_inodes = self._wait_listening()
         self.tree()
         return self
@@ -347,3 +352,5 @@ class Server(Program):
         time)."""
         self.close_all()
         self.end(self.settings.settle, self.timeout)
+        if self.gate:
+            self.gate.close()
