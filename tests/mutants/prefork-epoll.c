@@ -12,9 +12,11 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "plumbing.h"
 
 #define EVENTS 64
+#define PAUSE_MS 100
 
 /* One client's connection, with what was read and is not yet written back. */
 struct conn {
@@ -24,6 +26,7 @@ struct conn {
 };
 
 static int ep = -1;
+static int freed;	/* a connection was dropped: a descriptor came free */
 
 static void
 watch(struct conn *c, int op, uint32_t events)
@@ -41,6 +44,7 @@ drop(struct conn *c)
 {
 	(void)close(c->fd);	/* also takes it out of the epoll set */
 	free(c);
+	freed = 1;
 }
 
 /* Write what is pending; 0 when written or the socket is full, -1 on error. */
@@ -87,14 +91,29 @@ on_event(struct conn *c)
 	watch(c, EPOLL_CTL_MOD, c->len > 0 ? EPOLLOUT : EPOLLIN);
 }
 
-/* Take every waiting connection; another worker may have taken them first. */
-static void
+/*
+ * Take every waiting connection; another worker may have taken them first.
+ * Out of descriptors (or memory), the worker stops watching the listening
+ * socket and serves the clients it has until one leaves or PAUSE_MS pass
+ * with nothing to do: the connections stay queued, and a retry at once
+ * would only fail again.  Returns whether it paused.
+ */
+static int
 accept_waiting(int lfd)
 {
 	struct conn *c;
 	int connfd;
 
-	while ((connfd = accept_if_any(lfd)) >= 0) {
+	for (;;) {
+		if ((connfd = accept_retry(lfd)) < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (!accept_resource_error(errno))
+				die("accept");
+			if (epoll_ctl(ep, EPOLL_CTL_DEL, lfd, NULL) < 0)
+				die("epoll_ctl");
+			return 1;
+		}
 		if (set_nonblocking(connfd) < 0 || (c = malloc(sizeof *c)) == NULL) {
 			(void)report_error("accept");
 			(void)close(connfd);
@@ -107,28 +126,41 @@ accept_waiting(int lfd)
 }
 
 static void
-work(int lfd)
+watch_listener(int lfd)
 {
-	struct epoll_event ev, events[EVENTS];
-	int i, n;
+	struct epoll_event ev;
 
-	if ((ep = epoll_create1(0)) < 0)
-		die("epoll_create1");
 	ev.events = EPOLLIN;
 	ev.data.ptr = NULL;	/* the listening socket */
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0)
 		die("epoll_ctl");
+}
+
+static void
+work(int lfd)
+{
+	struct epoll_event events[EVENTS];
+	int i, n, paused = 0;
+
+	if ((ep = epoll_create1(0)) < 0)
+		die("epoll_create1");
+	watch_listener(lfd);
 	for (;;) {
-		if ((n = epoll_wait(ep, events, EVENTS, -1)) < 0) {
+		if ((n = epoll_wait(ep, events, EVENTS, paused ? PAUSE_MS : -1)) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("epoll_wait");
 		}
+		freed = 0;
 		for (i = 0; i < n; i++) {
 			if (events[i].data.ptr == NULL)
-				accept_waiting(lfd);
+				paused = accept_waiting(lfd);
 			else
 				on_event(events[i].data.ptr);
+		}
+		if (paused && (n == 0 || freed)) {
+			watch_listener(lfd);
+			paused = 0;
 		}
 	}
 }

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.server
 @pytest.mark.clause("S-EXH-1")
 def test_out_of_descriptors_connected_clients_are_still_served(server_with_few_descriptors):
     server = server_with_few_descriptors
-    first = server.use_up_descriptors()[0]
+    first = server.use_up_descriptors()
     net.echo(first, b"still served?\n", "the echo for a client connected before the server "
              "ran out of descriptors, while more wait")
     server.assert_alive("it ran out of descriptors")
