@@ -62,6 +62,7 @@ class ForkGate:
     def __init__(self):
         self.open = True
         self.refused = 0        # calls failed with EAGAIN since the gate closed
+        self.calls = 0          # calls answered, either way
         self.unavailable = ""   # why there is no gate, in words
         self._code = program()
         self._ours, self._theirs = socket.socketpair()
@@ -121,6 +122,7 @@ class ForkGate:
                 except OSError:
                     continue        # the caller ended before we looked (ENOENT)
                 call_id = struct.unpack_from("=Q", notif)[0]
+                self.calls += 1
                 if self.open:
                     resp = RESP.pack(call_id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE)
                 else:

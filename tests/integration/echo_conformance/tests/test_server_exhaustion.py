@@ -46,6 +46,13 @@ def refuse_forks(server):
         raise NotJudged(server.gate.unavailable)
     first = server.connect()
     net.echo(first, b"before\n", "the echo for a client connected before fork() failed")
+    # A server may still be starting processes of its own (prefork
+    # workers): the gate closes once it has made none for a while.
+    deadline = time.monotonic() + server.timeout
+    calls = -1
+    while calls != server.gate.calls and time.monotonic() < deadline:
+        calls = server.gate.calls
+        time.sleep(server.settings.settle)
     server.gate.open = False
     for _ in range(REFUSED_CLIENTS):
         server.connect()
