@@ -16,6 +16,9 @@ REFUSED_CLIENTS = 4
 # Tries to create a process or thread in IDLE_WINDOW while every one fails:
 # more is a retry at once (a pause under about 60 ms between tries).
 MAX_TRIES = 50
+# Seconds (scaled) without a fork() that say a server has started all it
+# starts by itself; the same again lets one that ends on a failed fork() end.
+QUIET = 0.5
 
 pytestmark = pytest.mark.server
 
@@ -48,16 +51,17 @@ def refuse_forks(server):
     net.echo(first, b"before\n", "the echo for a client connected before fork() failed")
     # A server may still be starting processes of its own (prefork
     # workers): the gate closes once it has made none for a while.
+    quiet = QUIET * server.settings.scale
     deadline = time.monotonic() + server.timeout
     calls = -1
     while calls != server.gate.calls and time.monotonic() < deadline:
         calls = server.gate.calls
-        time.sleep(server.settings.settle)
+        time.sleep(quiet)
     server.gate.open = False
     for _ in range(REFUSED_CLIENTS):
         server.connect()
     procs.wait_until(lambda: server.gate.refused > 0, server.timeout)
-    time.sleep(server.settings.settle)
+    time.sleep(quiet)
     return first
 
 
