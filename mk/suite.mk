@@ -4,7 +4,8 @@
 # and that `pytest -p echo_conformance` runs it from another project's folder.
 # A run the program cannot break: it starts in a session of its own, and a
 # run interrupted, killed or stopped early is reported not completed; a
-# program's output reaches its reports labelled and inert.
+# program's output reaches its reports labelled and inert; the fork gate
+# (S-EXH-2) fails a program's fork() on demand and lets it go on again.
 #
 #   make suite-selftest   the suite's own tests (about 1 to 3 minutes)
 
