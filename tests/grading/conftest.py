@@ -54,6 +54,20 @@ def graded(tmp_path_factory):
     return base, result, expected
 
 
+def odd_tree(kind, folder):
+    """hostile/odd-tree.sh's tree of that kind (fifo, deep) at folder."""
+    subprocess.run([str(ROOT / "tests" / "grading" / "hostile" / "odd-tree.sh"), kind,
+                    str(folder)], check=True, timeout=120)
+    return folder
+
+
+def remove_tree(folder):
+    """Remove a tree too deep for shutil.rmtree, which pytest's cleanup of
+    old temporary folders uses: left there, it makes that cleanup fail
+    with a RecursionError in every later run."""
+    subprocess.run(["rm", "-rf", "--", str(folder)], check=True, timeout=120)
+
+
 def conformance(base, name):
     return json.loads((base / "results" / name / "conformance.json").read_text())
 

@@ -2,20 +2,14 @@
 and each grader running takes uids no other one has."""
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from conftest import odd_tree, remove_tree
 from echo_conformance.grade import inside, runner
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
 UID = 61099
-
-
-def odd(kind, folder):
-    subprocess.run([str(HOSTILE / "odd-tree.sh"), kind, str(folder)], check=True, timeout=120)
-    return folder
 
 
 def job(src, tmp_path):
@@ -23,15 +17,18 @@ def job(src, tmp_path):
 
 
 def test_a_fifo_refuses_the_submission_with_the_reason(tmp_path):
-    src = odd("fifo", tmp_path / "sub")
+    src = odd_tree("fifo", tmp_path / "sub")
     with pytest.raises(inside.Refused, match="'pipe' is a FIFO: only regular files"):
         inside.copy_submission(job(src, tmp_path))
 
 
 def test_a_tree_1200_folders_deep_refuses_the_submission_with_the_reason(tmp_path):
-    src = odd("deep", tmp_path / "sub")
-    with pytest.raises(inside.Refused, match=f"more than {inside.MAX_DEPTH} folders deep"):
-        inside.copy_submission(job(src, tmp_path))
+    src = odd_tree("deep", tmp_path / "sub")
+    try:
+        with pytest.raises(inside.Refused, match=f"more than {inside.MAX_DEPTH} folders deep"):
+            inside.copy_submission(job(src, tmp_path))
+    finally:
+        remove_tree(src)
 
 
 def test_the_copy_holds_files_folders_and_links_not_followed_all_the_uids(tmp_path):

@@ -5,11 +5,10 @@ and learns nothing of the others nor of the person grading."""
 import json
 import shutil
 import stat
-import subprocess
 
 import pytest
 
-from conftest import GRADE_ENV, ROOT, conformance, grade, graded_clauses
+from conftest import GRADE_ENV, ROOT, conformance, grade, graded_clauses, odd_tree, remove_tree
 
 HOSTILE = ROOT / "tests" / "grading" / "hostile"
 TOKEN = "ghp_token-of-the-person-grading"
@@ -47,13 +46,16 @@ def hostile_class(tmp_path_factory):
                  results / "results.csv"]
     program_submission(cls / "snoop", "snoop.c", " ".join(map(str, looked_at)))
     for kind in ("fifo", "deep"):
-        subprocess.run([str(HOSTILE / "odd-tree.sh"), kind, str(cls / kind)], check=True)
+        odd_tree(kind, cls / kind)
     config = base / "grading.ini"
     config.write_text(CONFIG)
     env = {**GRADE_ENV, "ECHO_GRADE_TEST_TOKEN": TOKEN}
     result = grade(cls, results, config, env=env, timeout=600)
-    assert result.returncode == 0, result.stderr
-    return base, looked_at
+    try:
+        assert result.returncode == 0, result.stderr
+        yield base, looked_at
+    finally:
+        remove_tree(cls / "deep")
 
 
 def server_reasons(base, name):
