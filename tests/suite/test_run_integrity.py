@@ -35,7 +35,14 @@ def start_suite(server, json_path, *args):
                              "--conformance-json", str(json_path), *args],
                             cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_hangup_as_on_a_terminal)
+
+
+def _hangup_as_on_a_terminal():
+    # Under nohup (a CI runner may start everything so) SIGHUP is ignored,
+    # the suite rightly keeps it so, and a test that hangs it up would see
+    # nothing: the run under test gets SIGHUP's default, as from a shell.
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 @pytest.fixture
