@@ -8,8 +8,9 @@
  * child that ends, since the worker still holds the socket.
  * Expected: fails SPEC clause S-FD-1 (the tree's descriptor count), S-FD-3
  * (the worker holds every connection a child serves), S-DRIFT-2 (the
- * descriptors accumulate over the rounds) and S-ECHO-5 (no end of file
- * after the client's half-close).
+ * descriptors accumulate over the rounds), S-ECHO-5 (no end of file
+ * after the client's half-close) and S-EXH-1 (out of descriptors, the
+ * worker never gets them back).
  */
 #include "plumbing.h"
 #include "reap.h"
