@@ -42,11 +42,24 @@ def raise_own_descriptor_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+# Signals a program under test gets at their default action and unblocked,
+# as from a shell at a terminal, whatever the suite was started with: under
+# nohup, or as a background job of a script, SIGHUP or SIGINT is ignored,
+# and an ignored disposition outlives exec (a server that ends its group
+# with SIGINT survived its own defect so).
+_DEFAULT_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM,
+                    signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGCHLD,
+                    signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
+
+
 def _die_with_suite(nofile, before_exec):
     # Runs in the child between fork and exec: if the suite is killed outright,
     # the kernel ends the implementation too.  (Popen is only called from the
     # main thread: the signal follows the thread that forked.)
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    for signo in _DEFAULT_SIGNALS:
+        signal.signal(signo, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     if nofile is None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(_GIVEN_NOFILE, hard), hard))
