@@ -14,6 +14,7 @@ from echo_conformance.report import NOT_RUN
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_PARENT = ROOT / "tests" / "integration"
+HOSTILE = ROOT / "tests" / "grading" / "hostile"
 GRADE_ENV = {**os.environ, "PYTHONPATH": str(PACKAGE_PARENT)}
 SCALE = float(os.environ.get("ECHO_CONFORMANCE_TIMEOUT_SCALE", "1"))
 
@@ -56,8 +57,7 @@ def graded(tmp_path_factory):
 
 def odd_tree(kind, folder):
     """hostile/odd-tree.sh's tree of that kind (fifo, deep) at folder."""
-    subprocess.run([str(ROOT / "tests" / "grading" / "hostile" / "odd-tree.sh"), kind,
-                    str(folder)], check=True, timeout=120)
+    subprocess.run([str(HOSTILE / "odd-tree.sh"), kind, str(folder)], check=True, timeout=120)
     return folder
 
 

@@ -8,9 +8,9 @@ import stat
 
 import pytest
 
-from conftest import GRADE_ENV, ROOT, conformance, grade, graded_clauses, odd_tree, remove_tree
+from conftest import (GRADE_ENV, HOSTILE, conformance, grade, graded_clauses, odd_tree,
+                      remove_tree)
 
-HOSTILE = ROOT / "tests" / "grading" / "hostile"
 TOKEN = "ghp_token-of-the-person-grading"
 CONFIG = """\
 [grade]

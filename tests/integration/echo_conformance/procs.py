@@ -60,8 +60,8 @@ def _die_with_suite(nofile, before_exec):
     for signo in _DEFAULT_SIGNALS:
         signal.signal(signo, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
-    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     if nofile is None:
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(_GIVEN_NOFILE, hard), hard))
     else:
         resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))

@@ -247,9 +247,9 @@ class Server(Program):
         processes accepts) runs out, and the rest wait in its listen queue;
         a fork-per-connection parent never does.  Returns the first client,
         echoed (accepted before the limit was reached), once the server has
-        taken all it could.  The limit is given at start,
-        never lowered from outside (prlimit --pid): that needs the server's
-        own uid or CAP_SYS_RESOURCE, which a grader's sandbox lacks."""
+        taken all it could.  The limit is given at start, never lowered from
+        outside (prlimit --pid): that needs the server's own uid or
+        CAP_SYS_RESOURCE, which a grader's sandbox lacks."""
         if self.settings.valgrind_dir:
             # valgrind keeps descriptors of its own above the limit it shows
             # the program and opens a log for every forked child there: a
