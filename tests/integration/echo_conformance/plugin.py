@@ -27,6 +27,7 @@ from echo_conformance import budget, net, options, procfs, procs, report, spec
 from echo_conformance.program import StartError
 from echo_conformance.server import DESCRIPTOR_LIMIT, Server, ServerGone
 from echo_conformance.settings import Settings
+from echo_conformance.silence import Silence
 
 CLAUSES = spec.load()
 TESTS = Path(__file__).resolve().parent / "tests"
@@ -91,6 +92,11 @@ def _is_worker(config):
     return hasattr(config, "workerinput")
 
 
+def _one_process(config):
+    """The tests run here, one after another: no xdist workers."""
+    return not _is_worker(config) and not getattr(config.option, "numprocesses", None)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "server: a test of the server (needs --server-cmd "
                                        "or the reference server)")
@@ -108,6 +114,8 @@ def pytest_configure(config):
         _require_programs(config)
         config.conformance_settings.clear_valgrind_logs()
         config.pluginmanager.register(ClauseReport(config), "conformance-report")
+        if _one_process(config):
+            config.pluginmanager.register(SilenceBeside(), "conformance-silence")
     # Many connections at once need descriptors (the suite's own: the
     # programs it starts get the limit it was given back, procs.spawn);
     # orphans need a parent.
@@ -237,9 +245,12 @@ def pytest_collection_modifyitems(config, items):
         (kept if keep else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-    # The long clauses first, so that xdist hands them out before anything
-    # else and the rest runs beside them: the run grows by their length only.
-    items[:] = sorted(kept, key=lambda item: not report.is_long(_clause_id(item)))
+    # The long clauses go on beside the rest, so that the run grows by their
+    # length only.  Under xdist they come first, so that one worker takes
+    # them before anything else; in one process their silence starts with
+    # the run (SilenceBeside) and their tests come last.
+    last = _one_process(config)
+    items[:] = sorted(kept, key=lambda item: report.is_long(_clause_id(item)) == last)
 
 
 def _label(items):
@@ -474,7 +485,9 @@ def no_orphan_survives(request):
     the program did."""
     yield
     if _clause_id(request.node) is not None:
-        procs.end_adopted(request.config.conformance_settings.settle)
+        silence = getattr(request.config, "conformance_silence", None)
+        procs.end_adopted(request.config.conformance_settings.settle,
+                          keep=silence.pids() if silence else ())
 
 
 def _check_still_running(srv):
@@ -537,6 +550,41 @@ def start_server(settings, tmp_path):
 def start_module_server(settings, tmp_path_factory):
     """Start a server shared by the tests of one module."""
     yield from _server_starter(settings, tmp_path_factory.mktemp("server"))
+
+
+@pytest.fixture(scope="session")
+def long_silence(pytestconfig, settings):
+    """The time clauses' silence (silence.Silence), over but for its last
+    window: begun with the run in one process, here under xdist."""
+    silence = getattr(pytestconfig, "conformance_silence", None)
+    if silence is None:
+        silence = pytestconfig.conformance_silence = Silence(settings)
+        silence.begin(lambda log_dir: _start_server(settings, log_dir))
+    try:
+        yield silence.wait()
+    finally:
+        silence.stop()
+
+
+class SilenceBeside:
+    """In one process, the time clauses' silence begins before the first
+    test, so that it passes while the others run."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtestloop(self, session):
+        config = session.config
+        wanted = not (session.testsfailed or config.option.collectonly
+                      or config.option.list_clauses) \
+            and any(report.is_long(_clause_id(item)) for item in session.items)
+        if wanted:
+            settings = config.conformance_settings
+            config.conformance_silence = Silence(settings).begin(
+                lambda log_dir: _start_server(settings, log_dir))
+        try:
+            yield
+        finally:
+            if wanted:
+                config.conformance_silence.stop()
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ class Proc:
     ppid: int
     state: str       # R, S, D, Z, T, ...
     start: int       # start time in clock ticks since boot: tells a reused pid apart
+    session: int     # its session id: a program the suite starts leads a session of its own
 
     @property
     def zombie(self):
@@ -58,7 +59,7 @@ def stat_fields(pid):
 def proc(pid):
     """The Proc for pid, or None when no such process exists."""
     fields = stat_fields(pid)
-    return Proc(pid, int(fields[1]), fields[0], int(fields[19])) if fields else None
+    return Proc(pid, int(fields[1]), fields[0], int(fields[19]), int(fields[3])) if fields else None
 
 
 def children(pid):

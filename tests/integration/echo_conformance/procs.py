@@ -98,7 +98,7 @@ def _owned_pids():
     return {p.pid for p in _spawned}
 
 
-def adopted(everyone=None):
+def adopted(everyone=None, owner=None):
     """Processes this suite adopted as subreaper, with everything below them.
 
     An orphan of the program under test (a double-fork grandchild, a child
@@ -106,12 +106,47 @@ def adopted(everyone=None):
     still belongs to that program, for every clause about processes that
     outlive their connection and for the cleanup.  Only this process's own
     spawns are its children otherwise, so any other child was adopted.
-    everyone: a snapshot from procfs.all_procs() to reuse."""
+    everyone: a snapshot from procfs.all_procs() to reuse.  owner: the pid
+    of a program this process spawned; only its orphans are returned, and
+    those no program is known to own (see owner_of)."""
     everyone = everyone or procfs.all_procs()
-    owned = _owned_pids()
+    live = _owned_pids()
     roots = {pid: p for pid, p in everyone.items()
-             if p.ppid == os.getpid() and pid not in owned}
+             if p.ppid == os.getpid() and pid not in live
+             and (owner is None or owner_of(p, live) in (owner, None))}
     return {**roots, **procfs.below(roots, everyone)}
+
+
+# (pid, start time) -> pid of the spawned program the process was seen
+# under.  Several servers run side by side in one process (the time
+# clauses' pair lives through the whole run), and an orphan's parent link
+# no longer says whose it is: what the suite saw of it before, or its
+# session, does.
+_claims = {}
+
+
+def claim(owner, found):
+    """Record the processes found (a dict of Proc) as owner's, unless known
+    to be another program's already."""
+    for p in found.values():
+        _claims.setdefault((p.pid, p.start), owner)
+
+
+def owner_of(p, live=None):
+    """The pid of the spawned program the process p belongs to: the one it
+    was seen under, else the one whose session it is in (a program the
+    suite starts leads its own, and an orphan keeps it unless it calls
+    setsid()); None when neither is known."""
+    owner = _claims.get((p.pid, p.start))
+    if owner is None and p.session in (_owned_pids() if live is None else live):
+        owner = p.session
+    return owner
+
+
+def forget(found):
+    """Drop the claims on processes that have ended (a dict of Proc)."""
+    for p in found.values():
+        _claims.pop((p.pid, p.start), None)
 
 
 def reap_adopted(everyone=None):
@@ -124,10 +159,15 @@ def reap_adopted(everyone=None):
                 pass
 
 
-def end_adopted(timeout):
+def end_adopted(timeout, keep=()):
     """SIGKILL every adopted orphan and its descendants, and reap them; a
-    test leaves none behind for the next one."""
-    victims = list(adopted().values())
+    test leaves none behind for the next one.  keep: pids of programs that
+    outlive the test, whose orphans are spared."""
+    live = _owned_pids()
+    everyone = procfs.all_procs()
+    roots = [p for p in adopted(everyone).values()
+             if p.ppid == os.getpid() and owner_of(p, live) not in keep]
+    victims = [*roots, *procfs.below({p.pid: p for p in roots}, everyone).values()]
     for p in victims:
         _kill(p.pid)
     wait_until(lambda: all(procfs.ended(p) for p in victims), timeout)

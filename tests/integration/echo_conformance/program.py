@@ -94,14 +94,16 @@ class Program:
         """Processes below the program: its children and theirs, and the
         orphans adopted from it (double-fork grandchildren, children whose
         parent died), which are still the program's.  Each one seen is
-        remembered, to be ended with the program.  Its own pid is followed
+        remembered, to be ended with the program, and claimed as its own
+        (procs.claim) for when it is orphaned.  Its own pid is followed
         only while it is alive: once Popen has reaped it, the pid may belong
         to a stranger, and its children have come here as orphans anyway."""
         alive = self.alive()
         everyone = procfs.all_procs()
         procs.reap_adopted(everyone)
         found = procfs.descendants(self.pid, everyone) if alive else {}
-        found.update(procs.adopted(everyone))
+        found.update(procs.adopted(everyone, owner=self.pid))
+        procs.claim(self.pid, found)
         self.family.update(found)
         return found
 
@@ -132,6 +134,7 @@ class Program:
         procs.kill_trees([p.pid for p in family if not procfs.ended(p)])
         procs.wait_until(lambda: all(procfs.ended(p) for p in family), timeout)
         procs.reap_adopted()
+        procs.forget(self.family)
 
     def end(self, grace, timeout=5.0):
         """End the program and every process it started, whatever state they
