@@ -11,5 +11,5 @@
 
 .PHONY: suite-selftest
 suite-selftest: $(PROGS) $(B)/mutants/double-fork-immortal $(B)/mutants/nul-truncates \
-                $(B)/mutants/group-term-server
+                $(B)/mutants/group-term-server $(B)/mutants/double-fork-setsid
 	BUILD=$(B) $(PYTHON) -m pytest -p no:cacheprovider -q tests/suite
