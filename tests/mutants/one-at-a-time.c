@@ -6,8 +6,8 @@
  * every clause whose test needs two connections served at once: S-CONC-2,
  * S-CONC-3, S-CONC-4, S-FD-2, S-FD-3, S-IDLE-1, S-LIFE-2, S-LIFE-4,
  * S-LIFE-5, S-REAP-2, S-REAP-3, S-REAP-4, S-REAP-5, S-RES-3, S-SIG-2,
- * S-SIG-3, S-EXH-2, S-DRIFT-1 (S-DRIFT-2, judged on the same rounds, is
- * then not judged).  (S-RES-1 it passes: connections reset before it reads them
+ * S-SIG-3, S-EXH-2, S-LIFE-7, S-DRIFT-1 (S-DRIFT-2, judged on the same
+ * rounds, is then not judged).  (S-RES-1 it passes: connections reset before it reads them
  * cost it one accept and one read each, one after another.)
  */
 #include <unistd.h>

@@ -162,8 +162,8 @@ def test_sigterm_to_the_process_group_ends_every_process(server, settings, timeo
     # Each client echoed first, so that each has its process when the
     # signal goes: a connection still in the listen queue would be served
     # by a child born after it, which no group signal reached.
-    for sock in server.connect_many(3):
-        net.echo(sock, b"before\n", "the echo before SIGTERM")
+    for n, sock in enumerate(server.connect_many(3), 1):
+        net.echo(sock, b"before\n", f"the echo for client {n} of 3, all connected, before SIGTERM")
     # As a service manager stopping the service: SIGTERM to every process
     # of the server's process group at once, clients still connected.  The
     # processes of the tree in that group get it (never the suite's own).
