@@ -45,18 +45,6 @@ def _hangup_as_on_a_terminal():
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
-@pytest.fixture
-def runs():
-    """Suite runs started by a test; any still running at its end is killed."""
-    started = []
-    yield started
-    for p in started:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-        p.stdout.close()
-
-
 def wait_for_first_clause(run, timeout=300):
     """Read the run's output until its first clause line ("PASS  S-..."),
     which --clause-progress prints as soon as a clause is judged."""

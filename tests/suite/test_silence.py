@@ -7,7 +7,7 @@ by an orphan in a session of its own."""
 import json
 import xml.etree.ElementTree as ET
 
-from test_run_integrity import finish, program, runs, start_suite  # noqa: F401 (runs: a fixture)
+from test_run_integrity import finish, program, start_suite
 
 TIME_TESTS = {"test_server_alone_for_long_still_sleeps", "test_server_alone_for_long_still_serves",
               "test_connection_silent_for_long_still_echoes"}
