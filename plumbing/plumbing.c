@@ -491,10 +491,10 @@ serve_poll(int lfd, const struct poll_plan *plan)
 	}
 }
 
-ssize_t
-send_some(int sock, const char *buf, size_t n)
+int
+send_all(int sock, const char *buf, size_t n)
 {
-	return send(sock, buf, n, MSG_DONTWAIT);
+	return writen(sock, buf, n);
 }
 
 int
@@ -560,7 +560,7 @@ int
 run_file_client(int argc, char **argv, int64_t (*send_file)(int sock, int64_t size))
 {
 	static const struct client_plan plan = {
-		send_some, half_close, check_complete, report_error
+		send_all, half_close, check_complete, report_error
 	};
 	struct stat st;
 	int64_t sent;
@@ -589,43 +589,31 @@ run_client_io(int argc, char **argv, const struct client_plan *plan,
 	int sock = connect_with(argc, argv, io), stdin_open = 1;
 	struct pollfd fds[2];
 	uint64_t sent = 0, echoed = 0;
-	char in[16384], out[16384];
-	size_t off = 0, len = 0;	/* in[off..len): read from stdin, not sent yet */
+	char buf[16384];
 	ssize_t n;
 
-	fds[0].events = POLLIN;
+	fds[0].events = fds[1].events = POLLIN;
 	fds[1].fd = sock;
 	for (;;) {
-		/*
-		 * poll() skips a negative descriptor: stdin, once it is done or
-		 * while what it gave is not sent yet.
-		 */
-		fds[0].fd = stdin_open && off == len ? STDIN_FILENO : -1;
-		fds[1].events = off < len ? POLLIN | POLLOUT : POLLIN;
+		/* poll() skips a negative descriptor: stdin, once it is done. */
+		fds[0].fd = stdin_open ? STDIN_FILENO : -1;
 		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
 		}
-		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = read(sock, out, sizeof out);
+		if (fds[1].revents != 0) {
+			n = read(sock, buf, sizeof buf);
 			if (n == 0)
 				return plan->at_server_eof(stdin_open, sent, echoed);
 			if (n < 0 && errno != EINTR)
 				return plan->at_server_error("read from server");
-			if (n > 0 && io->write_out(out, (size_t)n) < 0)
+			if (n > 0 && io->write_out(buf, (size_t)n) < 0)
 				die("write to stdout");
 			echoed += (uint64_t)(n > 0 ? n : 0);
 		}
-		if (off < len && (fds[1].revents & POLLOUT)) {
-			n = plan->send(sock, in + off, len - off);
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				return plan->at_server_error("write to server");
-			off += (size_t)(n > 0 ? n : 0);
-			sent += (uint64_t)(n > 0 ? n : 0);
-		}
 		if (fds[0].revents != 0) {
-			n = io->read_in(in, sizeof in);
+			n = io->read_in(buf, sizeof buf);
 			if (n < 0 && errno != EINTR)
 				die("read from stdin");
 			if (n == 0) {
@@ -633,8 +621,9 @@ run_client_io(int argc, char **argv, const struct client_plan *plan,
 				if (plan->at_stdin_eof(sock))
 					return 0;
 			}
-			off = 0;
-			len = (size_t)(n > 0 ? n : 0);
+			if (n > 0 && plan->send(sock, buf, (size_t)n) < 0)
+				return plan->at_server_error("write to server");
+			sent += (uint64_t)(n > 0 ? n : 0);
 		}
 	}
 }

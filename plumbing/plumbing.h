@@ -173,14 +173,8 @@ int pause_until_one_leaves(int err);
  * client mutant replaces exactly one of them.
  */
 struct client_plan {
-	/*
-	 * Send what the connection takes now of the n bytes read from stdin,
-	 * without waiting: a client blocked in a send while the echo fills
-	 * its receive buffer never reads again, and neither does the server.
-	 * Returns the count taken (the rest comes again once poll() says
-	 * the socket is writable), or -1 with errno set (EAGAIN: none yet).
-	 */
-	ssize_t (*send)(int sock, const char *buf, size_t n);
+	/* Send n bytes read from stdin.  Returns 0, or -1 with errno set. */
+	int (*send)(int sock, const char *buf, size_t n);
 	/* stdin reached EOF.  Returns 1 to stop right here, 0 to go on reading. */
 	int (*at_stdin_eof)(int sock);
 	/* The server closed.  Returns the exit status of the client. */
@@ -194,7 +188,7 @@ struct client_plan {
 };
 
 /* The correct hooks. */
-ssize_t send_some(int sock, const char *buf, size_t n);
+int send_all(int sock, const char *buf, size_t n);
 int half_close(int sock);
 int check_complete(int stdin_open, uint64_t sent, uint64_t echoed);
 int report_error(const char *what);

@@ -18,7 +18,7 @@ quietly_done(const char *what)
 }
 
 static const struct client_plan plan = {
-	send_some, half_close, check_complete, quietly_done
+	send_all, half_close, check_complete, quietly_done
 };
 
 int

@@ -12,7 +12,7 @@
 #include "net.h"
 #include "plumbing.h"
 
-static const struct client_plan plan = { send_some, half_close, check_complete, report_error };
+static const struct client_plan plan = { send_all, half_close, check_complete, report_error };
 
 /* DEFECT: 0, where correct_io has 1 (SIGPIPE ignored). */
 static const struct client_io io = { tcp_connect, 0, read_stdin, write_stdout };

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "echo.h"
 #include "plumbing.h"
 
 static int64_t
@@ -30,7 +29,7 @@ write_all(int sock, int64_t size)
 			continue;
 		if (n < 0)
 			die("read from stdin");
-		if (writen(sock, buf, (size_t)n) < 0)	/* DEFECT: no echo read meanwhile */
+		if (send_all(sock, buf, (size_t)n) < 0)	/* DEFECT: no echo read meanwhile */
 			return -1;
 		sent += n;
 	}
