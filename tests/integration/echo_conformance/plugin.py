@@ -553,17 +553,21 @@ def start_module_server(settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def long_silence(pytestconfig, settings):
+def long_silence(pytestconfig):
     """The time clauses' silence (silence.Silence), over but for its last
     window: begun with the run in one process, here under xdist."""
-    silence = getattr(pytestconfig, "conformance_silence", None)
-    if silence is None:
-        silence = pytestconfig.conformance_silence = Silence(settings)
-        silence.begin(lambda log_dir: _start_server(settings, log_dir))
+    silence = getattr(pytestconfig, "conformance_silence", None) or _begin_silence(pytestconfig)
     try:
         yield silence.wait()
     finally:
         silence.stop()
+
+
+def _begin_silence(config):
+    settings = config.conformance_settings
+    config.conformance_silence = Silence(settings).begin(
+        lambda log_dir: _start_server(settings, log_dir))
+    return config.conformance_silence
 
 
 class SilenceBeside:
@@ -577,9 +581,7 @@ class SilenceBeside:
                       or config.option.list_clauses) \
             and any(report.is_long(_clause_id(item)) for item in session.items)
         if wanted:
-            settings = config.conformance_settings
-            config.conformance_silence = Silence(settings).begin(
-                lambda log_dir: _start_server(settings, log_dir))
+            _begin_silence(config)
         try:
             yield
         finally:

@@ -98,7 +98,7 @@ def _owned_pids():
     return {p.pid for p in _spawned}
 
 
-def adopted(everyone=None, owner=None):
+def adopted(everyone=None, whose=None):
     """Processes this suite adopted as subreaper, with everything below them.
 
     An orphan of the program under test (a double-fork grandchild, a child
@@ -106,15 +106,21 @@ def adopted(everyone=None, owner=None):
     still belongs to that program, for every clause about processes that
     outlive their connection and for the cleanup.  Only this process's own
     spawns are its children otherwise, so any other child was adopted.
-    everyone: a snapshot from procfs.all_procs() to reuse.  owner: the pid
-    of a program this process spawned; only its orphans are returned, and
-    those no program is known to own (see owner_of)."""
+    everyone: a snapshot from procfs.all_procs() to reuse.  whose: keeps
+    only the orphans for whose owner (owner_of: a pid, or None when
+    unknown) it returns true."""
     everyone = everyone or procfs.all_procs()
     live = _owned_pids()
     roots = {pid: p for pid, p in everyone.items()
              if p.ppid == os.getpid() and pid not in live
-             and (owner is None or owner_of(p, live) in (owner, None))}
+             and (whose is None or whose(owner_of(p, live)))}
     return {**roots, **procfs.below(roots, everyone)}
+
+
+def orphans_of(pid, everyone=None):
+    """adopted() for the program this process spawned as pid: its orphans,
+    and those no program is known to own."""
+    return adopted(everyone, lambda owner: owner in (pid, None))
 
 
 # (pid, start time) -> pid of the spawned program the process was seen
@@ -163,11 +169,7 @@ def end_adopted(timeout, keep=()):
     """SIGKILL every adopted orphan and its descendants, and reap them; a
     test leaves none behind for the next one.  keep: pids of programs that
     outlive the test, whose orphans are spared."""
-    live = _owned_pids()
-    everyone = procfs.all_procs()
-    roots = [p for p in adopted(everyone).values()
-             if p.ppid == os.getpid() and owner_of(p, live) not in keep]
-    victims = [*roots, *procfs.below({p.pid: p for p in roots}, everyone).values()]
+    victims = list(adopted(whose=lambda owner: owner not in keep).values())
     for p in victims:
         _kill(p.pid)
     wait_until(lambda: all(procfs.ended(p) for p in victims), timeout)

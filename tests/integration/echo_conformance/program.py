@@ -102,7 +102,7 @@ class Program:
         everyone = procfs.all_procs()
         procs.reap_adopted(everyone)
         found = procfs.descendants(self.pid, everyone) if alive else {}
-        found.update(procs.adopted(everyone, owner=self.pid))
+        found.update(procs.orphans_of(self.pid, everyone))
         procs.claim(self.pid, found)
         self.family.update(found)
         return found

@@ -84,7 +84,7 @@ class Server(Program):
                                  f"address 127.0.0.1 reaches (bind 127.0.0.1, 0.0.0.0 or ::)")
             return {s.inode for s in found}
         if not self.alive():
-            if self.popen.returncode == 0 and procs.adopted(owner=self.pid):
+            if self.popen.returncode == 0 and procs.orphans_of(self.pid):
                 raise StartError(f"the server exited with {self.status()} at start-up and "
                                  f"left a process of its own to serve: it must run in the "
                                  f"foreground (S-END-3). Its output:\n{self.output()}")

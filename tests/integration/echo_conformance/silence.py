@@ -71,7 +71,7 @@ class Silence:
         return self
 
     def pids(self):
-        return [srv.pid for srv in self.servers if srv.popen is not None]
+        return [srv.pid for srv in self.servers]
 
     def stop(self):
         """End both servers with everything they started; again is harmless."""
