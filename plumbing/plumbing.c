@@ -491,10 +491,16 @@ serve_poll(int lfd, const struct poll_plan *plan)
 	}
 }
 
-int
+ssize_t
+send_some(int sock, const char *buf, size_t n)
+{
+	return send(sock, buf, n, MSG_DONTWAIT);
+}
+
+ssize_t
 send_all(int sock, const char *buf, size_t n)
 {
-	return writen(sock, buf, n);
+	return writen(sock, buf, n) < 0 ? -1 : (ssize_t)n;
 }
 
 int
@@ -560,7 +566,7 @@ int
 run_file_client(int argc, char **argv, int64_t (*send_file)(int sock, int64_t size))
 {
 	static const struct client_plan plan = {
-		send_all, half_close, check_complete, report_error
+		send_some, half_close, check_complete, report_error
 	};
 	struct stat st;
 	int64_t sent;
@@ -589,31 +595,36 @@ run_client_io(int argc, char **argv, const struct client_plan *plan,
 	int sock = connect_with(argc, argv, io), stdin_open = 1;
 	struct pollfd fds[2];
 	uint64_t sent = 0, echoed = 0;
-	char buf[16384];
+	char in[16384], out[16384];
+	size_t off = 0, len = 0;	/* in[off..len): read from stdin, not sent yet */
 	ssize_t n;
 
-	fds[0].events = fds[1].events = POLLIN;
+	fds[0].events = POLLIN;
 	fds[1].fd = sock;
 	for (;;) {
-		/* poll() skips a negative descriptor: stdin, once it is done. */
-		fds[0].fd = stdin_open ? STDIN_FILENO : -1;
+		/*
+		 * poll() skips a negative descriptor: stdin, once it is done or
+		 * while what it gave is not sent yet.
+		 */
+		fds[0].fd = stdin_open && off == len ? STDIN_FILENO : -1;
+		fds[1].events = off < len ? POLLIN | POLLOUT : POLLIN;
 		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
 		}
-		if (fds[1].revents != 0) {
-			n = read(sock, buf, sizeof buf);
+		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(sock, out, sizeof out);
 			if (n == 0)
 				return plan->at_server_eof(stdin_open, sent, echoed);
 			if (n < 0 && errno != EINTR)
 				return plan->at_server_error("read from server");
-			if (n > 0 && io->write_out(buf, (size_t)n) < 0)
+			if (n > 0 && io->write_out(out, (size_t)n) < 0)
 				die("write to stdout");
 			echoed += (uint64_t)(n > 0 ? n : 0);
 		}
 		if (fds[0].revents != 0) {
-			n = io->read_in(buf, sizeof buf);
+			n = io->read_in(in, sizeof in);
 			if (n < 0 && errno != EINTR)
 				die("read from stdin");
 			if (n == 0) {
@@ -621,8 +632,19 @@ run_client_io(int argc, char **argv, const struct client_plan *plan,
 				if (plan->at_stdin_eof(sock))
 					return 0;
 			}
-			if (n > 0 && plan->send(sock, buf, (size_t)n) < 0)
+			off = 0;
+			len = (size_t)(n > 0 ? n : 0);
+		}
+		/*
+		 * Offered at once, so that a send hook that blocks (send_all)
+		 * makes this the classic select() client, blocked in write()
+		 * as soon as its input is readable and the connection is full.
+		 */
+		if (off < len) {
+			n = plan->send(sock, in + off, len - off);
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				return plan->at_server_error("write to server");
+			off += (size_t)(n > 0 ? n : 0);
 			sent += (uint64_t)(n > 0 ? n : 0);
 		}
 	}

@@ -173,8 +173,14 @@ int pause_until_one_leaves(int err);
  * client mutant replaces exactly one of them.
  */
 struct client_plan {
-	/* Send n bytes read from stdin.  Returns 0, or -1 with errno set. */
-	int (*send)(int sock, const char *buf, size_t n);
+	/*
+	 * Send what the connection takes now of the n bytes read from stdin,
+	 * without waiting: a client blocked in a send while the echo fills
+	 * its receive buffer never reads again, and neither does the server.
+	 * Returns the count taken (the rest comes again once poll() says
+	 * the socket is writable), or -1 with errno set (EAGAIN: none yet).
+	 */
+	ssize_t (*send)(int sock, const char *buf, size_t n);
 	/* stdin reached EOF.  Returns 1 to stop right here, 0 to go on reading. */
 	int (*at_stdin_eof)(int sock);
 	/* The server closed.  Returns the exit status of the client. */
@@ -188,10 +194,18 @@ struct client_plan {
 };
 
 /* The correct hooks. */
-int send_all(int sock, const char *buf, size_t n);
+ssize_t send_some(int sock, const char *buf, size_t n);
 int half_close(int sock);
 int check_complete(int stdin_open, uint64_t sent, uint64_t echoed);
 int report_error(const char *what);
+
+/*
+ * send_all: a send hook that waits until all n bytes are taken (writen()),
+ * as the classic select() client does: the defect of
+ * client-select-blocking-write, and what lets a reset reach
+ * client-sigpipe-default while it is inside a write.
+ */
+ssize_t send_all(int sock, const char *buf, size_t n);
 
 /*
  * How a client reaches the server and uses its standard streams, for the

@@ -41,7 +41,7 @@ connect_first(const char *host, const char *port, int *gaierr)
 	return fd;
 }
 
-static const struct client_plan plan = { send_all, half_close, check_complete, report_error };
+static const struct client_plan plan = { send_some, half_close, check_complete, report_error };
 
 static const struct client_io io = { connect_first, 1, read_stdin, write_stdout };
 

@@ -46,7 +46,7 @@ write_and_wait_again(const char *buf, size_t n)
 }
 
 static const struct client_plan plan = {
-	send_all, half_close_with_deadline, check_complete, report_error
+	send_some, half_close_with_deadline, check_complete, report_error
 };
 
 static const struct client_io io = { tcp_connect, 1, read_stdin, write_and_wait_again };

@@ -20,7 +20,7 @@ fine_if_still_typing(int stdin_open, uint64_t sent, uint64_t echoed)
 }
 
 static const struct client_plan plan = {
-	send_all, half_close, fine_if_still_typing, report_error
+	send_some, half_close, fine_if_still_typing, report_error
 };
 
 int

@@ -19,7 +19,7 @@ write_unchecked(const char *buf, size_t n)
 	return 0;
 }
 
-static const struct client_plan plan = { send_all, half_close, check_complete, report_error };
+static const struct client_plan plan = { send_some, half_close, check_complete, report_error };
 
 static const struct client_io io = { tcp_connect, 1, read_stdin, write_unchecked };
 

@@ -20,7 +20,7 @@ stop_at_stdin_eof(int sock)
 }
 
 static const struct client_plan plan = {
-	send_all, stop_at_stdin_eof, check_complete, report_error
+	send_some, stop_at_stdin_eof, check_complete, report_error
 };
 
 int

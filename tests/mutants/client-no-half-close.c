@@ -19,7 +19,7 @@ keep_writing_side_open(int sock)
 }
 
 static const struct client_plan plan = {
-	send_all, keep_writing_side_open, check_complete, report_error
+	send_some, keep_writing_side_open, check_complete, report_error
 };
 
 int

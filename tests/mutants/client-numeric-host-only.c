@@ -42,7 +42,7 @@ connect_numeric(const char *host, const char *port, int *gaierr)
 	return fd;
 }
 
-static const struct client_plan plan = { send_all, half_close, check_complete, report_error };
+static const struct client_plan plan = { send_some, half_close, check_complete, report_error };
 
 static const struct client_io io = { connect_numeric, 1, read_stdin, write_stdout };
 

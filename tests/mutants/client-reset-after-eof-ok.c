@@ -30,7 +30,7 @@ error_unless_done(const char *what)
 }
 
 static const struct client_plan plan = {
-	send_all, remember_eof, check_complete, error_unless_done
+	send_some, remember_eof, check_complete, error_unless_done
 };
 
 int

@@ -29,7 +29,7 @@ read_line_through_stdio(char *buf, size_t n)
 	return len == 0 && ferror(stdin) ? -1 : (ssize_t)len;
 }
 
-static const struct client_plan plan = { send_all, half_close, check_complete, report_error };
+static const struct client_plan plan = { send_some, half_close, check_complete, report_error };
 
 static const struct client_io io = { tcp_connect, 1, read_line_through_stdio, write_stdout };
 

@@ -10,7 +10,8 @@
  * It also waits for each chunk's echo before it sends the next or its end
  * of input, so a server that answers only after the client's EOF, or not
  * at all, leaves both waiting: C-SLOW-1, C-SLOW-2, C-EXACT-1, C-PREM-3 (the
- * server takes the upload without echoing), C-RST-3, C-SHORT-1 (SHOULD).
+ * server takes the upload without echoing), C-RST-3, C-SHORT-1 (SHOULD),
+ * and C-BATCH-3 (the server echoes only once it holds more than one chunk).
  */
 #include <unistd.h>
 

@@ -11,10 +11,14 @@
 #include "echo.h"
 #include "plumbing.h"
 
-static int
+static ssize_t
 send_string(int sock, const char *buf, size_t n)
 {
-	return writen(sock, buf, strnlen(buf, n));	/* DEFECT: not n */
+	size_t len = strnlen(buf, n);	/* DEFECT: not n */
+	ssize_t sent = len > 0 ? send_some(sock, buf, len) : 0;
+
+	/* Once the string is sent, the rest of what was read counts as sent. */
+	return sent == (ssize_t)len ? (ssize_t)n : sent;
 }
 
 static const struct client_plan plan = {

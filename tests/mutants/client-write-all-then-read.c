@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "echo.h"
 #include "plumbing.h"
 
 static int64_t
@@ -29,7 +30,7 @@ write_all(int sock, int64_t size)
 			continue;
 		if (n < 0)
 			die("read from stdin");
-		if (send_all(sock, buf, (size_t)n) < 0)	/* DEFECT: no echo read meanwhile */
+		if (writen(sock, buf, (size_t)n) < 0)	/* DEFECT: no echo read meanwhile */
 			return -1;
 		sent += n;
 	}

@@ -5,7 +5,7 @@
  */
 #include "plumbing.h"
 
-static const struct client_plan plan = { send_all, half_close, check_complete, report_error };
+static const struct client_plan plan = { send_some, half_close, check_complete, report_error };
 
 int
 main(int argc, char **argv)

@@ -123,12 +123,6 @@ def late_echo(fake, conn):
     fake.send(conn, data)
 
 
-def stream_echo(fake, conn):
-    """Echo, keeping no copy: for inputs of tens of MiB."""
-    fake.record = False
-    echo(fake, conn)
-
-
 def echo_after_silence(seconds):
     """A behaviour: receive everything until the client's end of file, stay
     silent for seconds, then echo it all."""
@@ -156,6 +150,44 @@ def queued(conn):
     return struct.unpack("i", fcntl.ioctl(conn, termios.FIONREAD, b"\0" * 4))[0]
 
 
+def wait_until_client_blocks(fake, conn, pause):
+    """Read nothing until what waits unread has stopped growing for pause
+    seconds: the client's sends then fill every buffer on the way, and a
+    client that writes with a blocking write() is inside it."""
+    seen = (queued(conn), time.monotonic())
+    while time.monotonic() - seen[1] < pause:
+        time.sleep(pause / 10)
+        if (now := queued(conn)) != seen[0]:
+            seen = (now, time.monotonic())
+            fake.activity.bump()
+
+
+def held_back_echo(hold, pause):
+    """A behaviour: echo everything, in rounds.  Each round takes hold bytes
+    (more than the client's receive buffer can take) without echoing, stops
+    reading until the client is blocked sending (wait_until_client_blocks),
+    then sends the held bytes back, reading nothing until they are all
+    taken.  A client that reads the echo while it waits to send gets it all;
+    one blocked in a write (a blocking write() after poll() or select()
+    said its input was readable) never reads again, and the round never
+    ends: what a server with larger buffers, or a longer path, brings about
+    only now and then."""
+    def behaviour(fake, conn):
+        fake.record = False
+        # Small, so that the held echo waits in the client's buffer, not ours.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 16)
+        while True:
+            held = bytearray()
+            while len(held) < hold and (chunk := fake.recv(conn)):
+                held += chunk
+            if len(held) < hold:
+                fake.send(conn, held)
+                return
+            wait_until_client_blocks(fake, conn, pause)
+            fake.send(conn, held)
+    return behaviour
+
+
 def close_during_upload(pause, then_reset):
     """A behaviour: take the first MiB of a large upload, then stop reading
     until the client is blocked sending (what waits unread has stopped
@@ -170,12 +202,7 @@ def close_during_upload(pause, then_reset):
         taken = 0
         while taken < 1 << 20 and (chunk := fake.recv(conn)):
             taken += len(chunk)
-        seen = (queued(conn), time.monotonic())
-        while time.monotonic() - seen[1] < pause:
-            time.sleep(pause / 10)
-            if (now := queued(conn)) != seen[0]:
-                seen = (now, time.monotonic())
-                fake.activity.bump()
+        wait_until_client_blocks(fake, conn, pause)
         conn.shutdown(socket.SHUT_WR)
         if then_reset:
             reset(conn)

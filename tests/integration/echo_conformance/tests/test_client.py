@@ -70,19 +70,26 @@ def assert_reported(c, status, what):
         f"error; it ended with {describe_status(status)} and said {c.stderr_text()!r}")
 
 
+def largest_buffer(kind, default):
+    """The most a socket's kind ("rmem": receive, "wmem": send) buffer can
+    reach: by the kernel's autotuning (tcp_rmem, tcp_wmem) or by a
+    program's own setsockopt() (twice net.core.rmem_max, wmem_max)."""
+    largest = default
+    for path, field, factor in ((f"ipv4/tcp_{kind}", 2, 1), (f"core/{kind}_max", 0, 2)):
+        try:
+            with open(f"/proc/sys/net/{path}", encoding="ascii") as f:
+                largest = max(largest, factor * int(f.read().split()[field]))
+        except (OSError, IndexError, ValueError):
+            pass
+    return largest
+
+
 def buffers_bytes():
     """All that the socket buffers between the client and a server could
-    ever hold, both ways, at the kernel's largest sizes (tcp_rmem and
-    tcp_wmem), and 1 MiB more: an input this large cannot all be sent
-    before some of its echo is read."""
-    largest = 0
-    for name, default in (("tcp_rmem", 6 << 20), ("tcp_wmem", 4 << 20)):
-        try:
-            with open(f"/proc/sys/net/ipv4/{name}", encoding="ascii") as f:
-                largest += int(f.read().split()[2])
-        except (OSError, IndexError, ValueError):
-            largest += default
-    return max(2 * largest + (1 << 20), 16 << 20)
+    ever hold, both ways, at their largest, and 1 MiB more: an input this
+    large cannot all be sent before some of its echo is read."""
+    both = largest_buffer("rmem", 6 << 20) + largest_buffer("wmem", 4 << 20)
+    return max(2 * both + (1 << 20), 16 << 20)
 
 
 @pytest.fixture(scope="module")
@@ -119,20 +126,25 @@ def test_binary_batch_is_echoed_intact(run_client, fake_server, tmp_path):
 
 
 @pytest.mark.clause("C-BATCH-3")
-def test_input_larger_than_socket_buffers_is_echoed(run_client, fake_server, large_input):
-    # A client that sends all its input before reading any echo blocks once
-    # the buffers are full both ways: the server then cannot write, so it
-    # stops reading.  The run ends only on a silence of the timeout.
+def test_input_larger_than_socket_buffers_is_echoed(run_client, fake_server, large_input,
+                                                    settings):
+    # A client that blocks in a write while the echo fills its receive
+    # buffer (it sends all its input first, or sends each piece with a
+    # blocking write) waits for ever: the server, blocked sending that
+    # echo, stops reading.  The held-back echo makes this certain rather
+    # than a matter of timing; the run ends on a silence of the timeout.
     path, data = large_input
-    srv = fake_server(fake.stream_echo)
+    hold = largest_buffer("rmem", 6 << 20) + (1 << 20)
+    srv = fake_server(fake.held_back_echo(hold, 0.2 * settings.scale))
     with open(path, "rb") as stdin:
         c = run_client(srv.port, stdin)
         status = c.wait_exit()
     assert status is not None, (
         f"the client still runs {c.timeout:.0f} s after the last byte moved, with "
         f"{len(c.stdout)} of {len(data)} bytes of echo on its standard output: a client that "
-        f"writes its input without reading the echo meanwhile waits for ever once the "
-        f"socket buffers are full")
+        f"waits inside a write while its echo waits unread (it sends all its input first, or "
+        f"each piece with a blocking write) waits for ever once the server holds back its "
+        f"echo until the client's sends are blocked")
     net.assert_identical(data, bytes(c.stdout), f"the echo of {len(data) >> 20} MiB of input")
     assert status == 0, f"the client exited with status {status} after a complete echo: {c.stderr_text()!r}"
 
