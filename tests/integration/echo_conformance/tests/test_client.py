@@ -73,15 +73,16 @@ def assert_reported(c, status, what):
 def largest_buffer(kind, default):
     """The most a socket's kind ("rmem": receive, "wmem": send) buffer can
     reach: by the kernel's autotuning (tcp_rmem, tcp_wmem) or by a
-    program's own setsockopt() (twice net.core.rmem_max, wmem_max)."""
-    largest = default
+    program's own setsockopt() (twice net.core.rmem_max, wmem_max); default
+    where neither can be read."""
+    largest = 0
     for path, field, factor in ((f"ipv4/tcp_{kind}", 2, 1), (f"core/{kind}_max", 0, 2)):
         try:
             with open(f"/proc/sys/net/{path}", encoding="ascii") as f:
                 largest = max(largest, factor * int(f.read().split()[field]))
         except (OSError, IndexError, ValueError):
             pass
-    return largest
+    return largest or default
 
 
 def buffers_bytes():
