@@ -16,6 +16,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def sysctl(name, field=0):
+    """Field number field of /proc/sys/net/NAME (say "ipv4/tcp_wmem", 2: the
+    largest send buffer autotuning gives) as an int, or None where it
+    cannot be read."""
+    try:
+        with open(f"/proc/sys/net/{name}", encoding="ascii") as f:
+            return int(f.read().split()[field])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def connect(port, timeout, rcvbuf=None):
     """A connection to the server; rcvbuf, when given, sets the receive
     buffer (and so the window) before the handshake."""

@@ -75,14 +75,10 @@ def largest_buffer(kind, default):
     reach: by the kernel's autotuning (tcp_rmem, tcp_wmem) or by a
     program's own setsockopt() (twice net.core.rmem_max, wmem_max); default
     where neither can be read."""
-    largest = 0
-    for path, field, factor in ((f"ipv4/tcp_{kind}", 2, 1), (f"core/{kind}_max", 0, 2)):
-        try:
-            with open(f"/proc/sys/net/{path}", encoding="ascii") as f:
-                largest = max(largest, factor * int(f.read().split()[field]))
-        except (OSError, IndexError, ValueError):
-            pass
-    return largest or default
+    found = [factor * n for name, field, factor in ((f"ipv4/tcp_{kind}", 2, 1),
+                                                    (f"core/{kind}_max", 0, 2))
+             if (n := net.sysctl(name, field)) is not None]
+    return max(found, default=0) or default
 
 
 def buffers_bytes():

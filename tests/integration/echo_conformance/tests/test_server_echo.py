@@ -122,10 +122,8 @@ def round_bytes():
     """More than a server's send buffer can ever hold (the kernel's largest,
     tcp_wmem's last field), so that a server echoing a round to a client
     that does not read is sure to block in a write."""
-    try:
-        with open("/proc/sys/net/ipv4/tcp_wmem", encoding="ascii") as f:
-            largest = int(f.read().split()[2])
-    except (OSError, IndexError, ValueError):
+    largest = net.sysctl("ipv4/tcp_wmem", 2)
+    if largest is None:
         largest = 4 << 20   # Linux's default
     return largest + (1 << 20) + OFF_EDGE
 
