@@ -169,7 +169,7 @@ int pause_until_one_leaves(int err);
 
 /*
  * A client copies stdin to the server and the echo to stdout, watching both
- * with poll().  The three moments where clients go wrong are hooks, so a
+ * with poll().  The moments where clients go wrong are hooks, so a
  * client mutant replaces exactly one of them.
  */
 struct client_plan {
